@@ -1,0 +1,11 @@
+# Third-party dependencies, all from the distribution's packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(ODBC REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+if(FERRY_BUILD_TESTS)
+    find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,149 @@
+// The contract every data provider implements, its capabilities and its connection-string keys.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/connection_string.h"
+#include "ferry/error.h"
+#include "ferry/schema.h"
+
+namespace ferry {
+
+// What a provider is given to open one data entity.
+struct ProviderSettings {
+    std::string title;
+    ConnectionString connectionString;
+    std::string select;                   // select statement: SQL, or an OData entity-set query
+    std::vector<std::string> primaryKey;  // explicit key columns; empty = the entity's own key
+    std::string password;                 // secret from the credential store / env / stdin
+};
+
+struct ProviderCapabilities {
+    bool supportsTransactions = false;   // a batch is applied atomically, then item by item
+    bool supportsChangeTracking = false;  // delta reads (fallback: full read every run)
+    std::size_t maxBatchSize = 1000;     // the engine never sends larger batches
+    std::size_t defaultPageSize = 5000;
+    bool writable = true;              // false: the select statement cannot be written through
+    std::string whyNotWritable;        // plain-language reason, e.g. "the select joins 2 tables"
+};
+
+struct ReadRequest {
+    std::size_t pageSize = 0;             // 0 = the provider's default
+    std::optional<std::size_t> maxRows;   // preview: stop after this many rows
+};
+
+// Receives pages of records whose values align with describe()'s columns. Return false to
+// stop reading (cancellation); read() then returns without error.
+using PageSink = std::function<bool(std::vector<Record>& page)>;
+
+enum class WriteKind { Insert, Update, Delete };
+
+struct WriteItem {
+    WriteKind kind = WriteKind::Insert;
+    std::vector<Value> key;     // update/delete: values of the key columns, in schema key order
+    std::vector<Value> values;  // insert/update: aligned with WriteBatch::columns
+};
+
+struct WriteBatch {
+    std::vector<std::string> columns;  // columns written by inserts and updates
+    std::vector<WriteItem> items;
+};
+
+struct WriteOutcome {
+    bool ok = false;
+    std::vector<Value> key;  // insert: the stored key (generated where the entity generates it)
+    ErrorCode errorCode = ErrorCode::ItemFailed;
+    std::string error;       // plain-language reason for this item alone
+};
+
+// A connection-string key a provider understands (validation, help text, GUI completion).
+struct ConnectionKey {
+    std::string name;
+    std::string help;
+    bool required = false;
+    bool secret = false;               // never shown or logged; belongs in the credential store
+    std::vector<std::string> choices;  // allowed values (case-insensitive); empty = free text
+    std::vector<std::string> aliases;  // other accepted spellings (e.g. "Data Source")
+};
+
+// A provider is one open data entity. Public entry points are non-virtual so shared policy
+// (logging, cancellation checks, argument checks) lives here once; providers override do*().
+class Provider {
+public:
+    virtual ~Provider() = default;
+    Provider(const Provider&) = delete;
+    Provider& operator=(const Provider&) = delete;
+
+    // Checks the connection string, credentials and the select statement. Throws Error with a
+    // plain-language diagnosis: InvalidConnectionString, AuthenticationFailed, ConnectionFailed,
+    // EntityNotFound, QueryFailed, NotUpdatable.
+    void verify();
+
+    // The entity's columns; key columns are those of ProviderSettings::primaryKey when given,
+    // otherwise the entity's own primary key. Cached after the first call.
+    const Schema& describe();
+
+    // Streams every record of the select statement page by page (never the whole entity at
+    // once). Throws Error on connection or query failure.
+    void read(const ReadRequest& request, const PageSink& sink);
+
+    // Applies a batch; returns exactly one outcome per item, in order. A failing item never
+    // fails the batch: its outcome carries the error. Throws Error only when the whole batch
+    // could not be attempted (connection lost, entity not updatable).
+    std::vector<WriteOutcome> write(const WriteBatch& batch);
+
+    virtual ProviderCapabilities capabilities() const = 0;
+
+protected:
+    Provider() = default;
+
+private:
+    virtual void doVerify() = 0;
+    virtual Schema doDescribe() = 0;
+    virtual void doRead(const ReadRequest& request, const PageSink& sink) = 0;
+    virtual std::vector<WriteOutcome> doWrite(const WriteBatch& batch) = 0;
+
+    std::optional<Schema> m_schema;
+};
+
+using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderSettings&)>;
+
+struct ProviderInfo {
+    std::string name;         // "odbc", "odata", "sharepoint"
+    std::string displayName;  // "SQL databases (ODBC)"
+    std::string description;  // one paragraph of help
+    std::vector<ConnectionKey> keys;
+    bool allowUnknownKeys = false;  // ODBC passes driver-specific keys through
+    ProviderFactory factory;
+};
+
+class ProviderRegistry {
+public:
+    // Throws Error{Internal} when a provider of that name is already registered.
+    void add(ProviderInfo info);
+    const ProviderInfo* find(std::string_view name) const;  // case-insensitive
+    std::vector<const ProviderInfo*> all() const;
+
+    // Checks the keys of a connection string against the provider's declared keys: unknown keys
+    // (unless allowed), missing required keys, values outside `choices`. Returns one message per
+    // problem, each naming the key; empty when valid.
+    std::vector<std::string> validate(std::string_view providerName,
+                                      const ConnectionString& connectionString) const;
+
+    // Creates a provider; throws Error{UnknownProvider} or the factory's Error.
+    std::unique_ptr<Provider> create(std::string_view providerName,
+                                     const ProviderSettings& settings) const;
+
+private:
+    std::vector<ProviderInfo> m_providers;
+};
+
+// Registers odbc (and later odata, sharepoint). Defined in ferry::providers.
+void registerBuiltinProviders(ProviderRegistry& registry);
+
+}  // namespace ferry

@@ -1,0 +1,41 @@
+// An entity's columns as a provider describes them, and the records it reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/value.h"
+
+namespace ferry {
+
+struct Column {
+    std::string name;         // the name used in statements and mappings
+    std::string displayName;  // what a user sees (may equal name)
+    ValueType type = ValueType::String;
+    bool key = false;         // part of the primary key
+    bool readOnly = false;    // cannot be written on this side (identity, computed, system)
+    bool nullable = true;
+    std::int64_t length = 0;  // maximum characters or bytes; 0 when unknown or unlimited
+    int precision = 0;
+    int scale = 0;
+    std::string nativeType;   // the source system's type name, for help text
+};
+
+struct Schema {
+    std::vector<Column> columns;
+
+    // Index of the column with this name (exact match first, then case-insensitive), or nullopt.
+    std::optional<std::size_t> indexOf(std::string_view name) const;
+    const Column* find(std::string_view name) const;
+    std::vector<std::string> keyColumns() const;
+};
+
+// A record's values, aligned with the columns of the Schema that the read produced.
+struct Record {
+    std::vector<Value> values;
+};
+
+}  // namespace ferry

@@ -1,0 +1,11 @@
+// registerBuiltinProviders(): explicit registration of every provider compiled into Ferry.
+#include "ferry/provider.h"
+#include "odbc/odbc_provider.h"
+
+namespace ferry {
+
+void registerBuiltinProviders(ProviderRegistry& registry) {
+    registry.add(odbc::providerInfo());
+}
+
+}  // namespace ferry

@@ -1,0 +1,37 @@
+// Helpers shared by the test suites: temporary folders, the test PostgreSQL server, processes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace ferry::test {
+
+// A fresh directory under the system temp folder, removed when the object dies.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+// The ODBC connection string of the throwaway PostgreSQL server started by CTest (read from
+// FERRY_TEST_PG_FILE). Fails the calling test (ADD_FAILURE + throws) when it is not available:
+// a PostgreSQL test never silently passes without a server.
+std::string postgresConnectionString();
+
+// An ODBC connection string for a SQLite database file through the SQLite3 ODBC driver.
+std::string sqliteConnectionString(const std::filesystem::path& databaseFile);
+
+// Directory of the built executables (FERRY_BIN_DIR), e.g. for the `ferry` CLI.
+std::filesystem::path binaryDirectory();
+
+// Runs a shell command, returns its exit code; stdout goes to `output` when given.
+int runCommand(const std::string& command, std::string* output = nullptr);
+
+}  // namespace ferry::test
