@@ -13,13 +13,16 @@ enum class Direction { LeftToRight, RightToLeft, Bidirectional };
 enum class ConflictResolution { LeftWins, RightWins, Skip, Fail, NewestWins };
 enum class Side { Left, Right };
 
-// "left-to-right", "right-to-left", "bidirectional"; "left-wins", ..., "newest-wins"; "left"/"right".
+// "left-to-right", "right-to-left", "bidirectional"; "left-wins", ..., "newest-wins";
+// "left"/"right".
 const char* toString(Direction value);
 const char* toString(ConflictResolution value);
 const char* toString(Side value);
 std::optional<Direction> directionFromString(std::string_view text);
 std::optional<ConflictResolution> conflictResolutionFromString(std::string_view text);
-inline Side other(Side side) { return side == Side::Left ? Side::Right : Side::Left; }
+inline Side other(Side side) {
+    return side == Side::Left ? Side::Right : Side::Left;
+}
 
 struct EntityConfig {
     std::string title;
@@ -27,7 +30,7 @@ struct EntityConfig {
     std::string connectionString;  // never holds the password in a saved document
     std::string select;
     std::vector<std::string> primaryKey;
-    std::string modifiedColumn;    // server-maintained modified-on column, for newest-wins
+    std::string modifiedColumn;  // server-maintained modified-on column, for newest-wins
 };
 
 struct ColumnPair {
@@ -36,14 +39,14 @@ struct ColumnPair {
 };
 
 struct MappingConfig {
-    bool autoMap = true;              // match remaining columns by normalized name
-    std::vector<ColumnPair> columns;  // explicit pairs, applied first
+    bool autoMap = true;                    // match remaining columns by normalized name
+    std::vector<ColumnPair> columns;        // explicit pairs, applied first
     std::vector<std::string> excludeLeft;   // left columns never mapped automatically
     std::vector<std::string> excludeRight;  // right columns never mapped automatically
 };
 
 struct ConnectionDocument {
-    std::string id;     // stable identity for the state store; generated when empty on save
+    std::string id;  // stable identity for the state store; generated when empty on save
     std::string title;
     Direction direction = Direction::LeftToRight;
     ConflictResolution conflictResolution = ConflictResolution::Skip;

@@ -24,17 +24,17 @@ struct ProviderSettings {
 };
 
 struct ProviderCapabilities {
-    bool supportsTransactions = false;   // a batch is applied atomically, then item by item
+    bool supportsTransactions = false;    // a batch is applied atomically, then item by item
     bool supportsChangeTracking = false;  // delta reads (fallback: full read every run)
-    std::size_t maxBatchSize = 1000;     // the engine never sends larger batches
+    std::size_t maxBatchSize = 1000;      // the engine never sends larger batches
     std::size_t defaultPageSize = 5000;
-    bool writable = true;              // false: the select statement cannot be written through
-    std::string whyNotWritable;        // plain-language reason, e.g. "the select joins 2 tables"
+    bool writable = true;        // false: the select statement cannot be written through
+    std::string whyNotWritable;  // plain-language reason, e.g. "the select joins 2 tables"
 };
 
 struct ReadRequest {
-    std::size_t pageSize = 0;             // 0 = the provider's default
-    std::optional<std::size_t> maxRows;   // preview: stop after this many rows
+    std::size_t pageSize = 0;            // 0 = the provider's default
+    std::optional<std::size_t> maxRows;  // preview: stop after this many rows
 };
 
 // Receives pages of records whose values align with describe()'s columns. Return false to
@@ -58,7 +58,7 @@ struct WriteOutcome {
     bool ok = false;
     std::vector<Value> key;  // insert: the stored key (generated where the entity generates it)
     ErrorCode errorCode = ErrorCode::ItemFailed;
-    std::string error;       // plain-language reason for this item alone
+    std::string error;  // plain-language reason for this item alone
 };
 
 // A connection-string key a provider understands (validation, help text, GUI completion).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ferry/document.h"
+#include "ferry/error.h"
 
 namespace ferry {
 
@@ -51,14 +52,18 @@ struct RunReport {
     std::string connectionTitle;
     RunStatus status = RunStatus::Succeeded;
     bool dryRun = false;
-    std::string message;         // why a run was aborted or cancelled; empty otherwise
+    std::string message;  // why a run was aborted or cancelled; empty otherwise
+    // Why an aborted run stopped: Aborted for a safety check or the conflict policy `fail`;
+    // the Error's code (ConnectionFailed, AuthenticationFailed, QueryFailed, ...) when opening,
+    // verifying or describing a side failed. The command line's exit code depends on it.
+    ErrorCode abortCode = ErrorCode::Aborted;
     std::int64_t startedAtMs = 0;  // Unix epoch milliseconds
     std::int64_t durationMs = 0;
     SideCounts left;
     SideCounts right;
     std::uint64_t conflicts = 0;
-    std::vector<ItemError> errors;           // capped at 1000 entries; counts stay exact
-    std::vector<ConflictEntry> conflictList;  // capped at 1000 entries
+    std::vector<ItemError> errors;              // capped at 1000 entries; counts stay exact
+    std::vector<ConflictEntry> conflictList;    // capped at 1000 entries
     std::vector<PlannedChange> plannedChanges;  // dry runs only, capped at 10000 entries
     std::vector<std::string> warnings;
 };

@@ -15,13 +15,13 @@ struct Column {
     std::string name;         // the name used in statements and mappings
     std::string displayName;  // what a user sees (may equal name)
     ValueType type = ValueType::String;
-    bool key = false;         // part of the primary key
-    bool readOnly = false;    // cannot be written on this side (identity, computed, system)
+    bool key = false;       // part of the primary key
+    bool readOnly = false;  // cannot be written on this side (identity, computed, system)
     bool nullable = true;
     std::int64_t length = 0;  // maximum characters or bytes; 0 when unknown or unlimited
     int precision = 0;
     int scale = 0;
-    std::string nativeType;   // the source system's type name, for help text
+    std::string nativeType;  // the source system's type name, for help text
 };
 
 struct Schema {

@@ -54,7 +54,7 @@ struct ResolvedPair {
     std::size_t rightIndex = 0;
     std::string leftName;
     std::string rightName;
-    bool writableLeft = true;   // false when read-only on the left
+    bool writableLeft = true;  // false when read-only on the left
     bool writableRight = true;
 };
 std::vector<ResolvedPair> resolveMapping(const MappingConfig& mapping, const Schema& left,

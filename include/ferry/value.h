@@ -14,7 +14,7 @@ namespace ferry {
 enum class ValueType : std::uint8_t {
     Null,
     Bool,
-    Int,       // int64
+    Int,  // int64
     Double,
     Decimal,   // exact, kept as canonical decimal text
     String,    // UTF-8
@@ -55,18 +55,18 @@ struct Binary {
 
 class Value {
 public:
-    Value() = default;  // null
-    Value(bool v) : m_data(v) {}                 // NOLINT(google-explicit-constructor)
-    Value(std::int64_t v) : m_data(v) {}         // NOLINT
-    Value(int v) : m_data(std::int64_t{v}) {}    // NOLINT
-    Value(double v) : m_data(v) {}               // NOLINT
-    Value(Decimal v) : m_data(std::move(v)) {}   // NOLINT
-    Value(std::string v) : m_data(std::move(v)) {}  // NOLINT
+    Value() = default;                                // null
+    Value(bool v) : m_data(v) {}                      // NOLINT(google-explicit-constructor)
+    Value(std::int64_t v) : m_data(v) {}              // NOLINT
+    Value(int v) : m_data(std::int64_t{v}) {}         // NOLINT
+    Value(double v) : m_data(v) {}                    // NOLINT
+    Value(Decimal v) : m_data(std::move(v)) {}        // NOLINT
+    Value(std::string v) : m_data(std::move(v)) {}    // NOLINT
     Value(const char* v) : m_data(std::string(v)) {}  // NOLINT
-    Value(DateTime v) : m_data(v) {}             // NOLINT
-    Value(Date v) : m_data(v) {}                 // NOLINT
-    Value(Guid v) : m_data(std::move(v)) {}      // NOLINT
-    Value(Binary v) : m_data(std::move(v)) {}    // NOLINT
+    Value(DateTime v) : m_data(v) {}                  // NOLINT
+    Value(Date v) : m_data(v) {}                      // NOLINT
+    Value(Guid v) : m_data(std::move(v)) {}           // NOLINT
+    Value(Binary v) : m_data(std::move(v)) {}         // NOLINT
 
     ValueType type() const { return static_cast<ValueType>(m_data.index()); }
     bool isNull() const { return m_data.index() == 0; }
@@ -103,9 +103,10 @@ private:
 
 // Parsing and formatting helpers shared by providers. Parsers return nullopt on malformed text.
 std::optional<Decimal> parseDecimal(std::string_view text);  // "1.50", "-0.0", "1e3" (exponent ok)
-std::optional<DateTime> parseDateTime(std::string_view text);  // ISO 8601, 'T' or ' ', optional Z/offset
+std::optional<DateTime> parseDateTime(
+    std::string_view text);                  // ISO 8601, 'T' or ' ', optional Z/offset
 std::string formatDateTime(DateTime value);  // "2024-01-02T03:04:05.123456Z", fraction trimmed
-std::optional<Date> parseDate(std::string_view text);          // "2024-01-02"
+std::optional<Date> parseDate(std::string_view text);  // "2024-01-02"
 std::string formatDate(Date value);
 std::optional<Guid> parseGuid(std::string_view text);  // with or without braces, any case
 std::string toHex(const std::vector<std::uint8_t>& bytes);

@@ -1,0 +1,375 @@
+// Reads one side of a connection into the run's on-disk index.
+#include "side_index.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "value_codec.h"
+
+namespace ferry::engine {
+
+namespace {
+
+constexpr const char* kScratchSchema = R"sql(
+PRAGMA journal_mode=OFF;
+PRAGMA synchronous=OFF;
+PRAGMA cache_size=-8000;
+PRAGMA temp_store=FILE;
+CREATE TABLE ch(
+    seq INTEGER,          -- the state store's item id; NULL for never-seen records
+    k BLOB NOT NULL,      -- this side's key (encoded values)
+    ck TEXT,              -- correlation text (mapped key in canonical form) for never-seen records
+    h BLOB,               -- one 8-byte hash per mapped pair; NULL for deletions
+    v BLOB,               -- mapped values (encoded) when this side may be a source
+    m INTEGER,            -- modified-on, microseconds (newest-wins)
+    del INTEGER NOT NULL, -- 1: in the state store, not read now
+    ok BLOB,              -- the other side's key, from the state store
+    sh BLOB);             -- the hashes the state store remembers
+CREATE TABLE need(k BLOB PRIMARY KEY, seq INTEGER NOT NULL, sh BLOB) WITHOUT ROWID;
+)sql";
+
+void appendHash(std::string& out, std::uint64_t hash) {
+    for (int i = 0; i < 8; ++i) {
+        out.push_back(static_cast<char>((hash >> (8 * i)) & 0xff));
+    }
+}
+
+std::int64_t rowHash(std::string_view hashes) {
+    return static_cast<std::int64_t>(hashText(hashes));
+}
+
+std::optional<std::int64_t> parseInteger(std::string_view text) {
+    std::int64_t value = 0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+}  // namespace
+
+ValueType compareType(ValueType left, ValueType right) {
+    if (left == right) {
+        return left;
+    }
+    if (left == ValueType::String) {
+        return right;
+    }
+    if (right == ValueType::String) {
+        return left;
+    }
+    if ((left == ValueType::Date && right == ValueType::DateTime) ||
+        (left == ValueType::DateTime && right == ValueType::Date)) {
+        return ValueType::DateTime;
+    }
+    return ValueType::Null;  // numbers and booleans already compare by canonical text
+}
+
+Value coerce(const Value& value, ValueType target) {
+    if (value.isNull() || target == ValueType::Null || value.type() == target) {
+        return value;
+    }
+    const ValueType type = value.type();
+    switch (target) {
+        case ValueType::DateTime:
+            if (type == ValueType::String) {
+                if (auto parsed = parseDateTime(value.asString())) {
+                    return *parsed;
+                }
+                if (auto date = parseDate(value.asString())) {
+                    return DateTime{std::int64_t{date->days} * 86'400'000'000LL};
+                }
+            } else if (type == ValueType::Date) {
+                return DateTime{std::int64_t{value.asDate().days} * 86'400'000'000LL};
+            }
+            break;
+        case ValueType::Date:
+            if (type == ValueType::String) {
+                if (auto parsed = parseDate(value.asString())) {
+                    return *parsed;
+                }
+            } else if (type == ValueType::DateTime) {
+                const auto micros = value.asDateTime().micros;
+                if (micros % 86'400'000'000LL == 0) {
+                    return Date{static_cast<std::int32_t>(micros / 86'400'000'000LL)};
+                }
+            }
+            break;
+        case ValueType::Guid:
+            if (type == ValueType::String) {
+                if (auto parsed = parseGuid(value.asString())) {
+                    return *parsed;
+                }
+            }
+            break;
+        case ValueType::Decimal:
+            if (type == ValueType::String || type == ValueType::Int) {
+                if (auto parsed = parseDecimal(value.canonical())) {
+                    return *parsed;
+                }
+            } else if (type == ValueType::Double) {
+                if (auto parsed = parseDecimal(value.canonical())) {
+                    return *parsed;
+                }
+            }
+            break;
+        case ValueType::Int:
+            if (type == ValueType::Bool) {
+                return std::int64_t{value.asBool() ? 1 : 0};
+            }
+            if (type == ValueType::String || type == ValueType::Decimal ||
+                type == ValueType::Double) {
+                if (auto parsed = parseInteger(value.canonical())) {
+                    return *parsed;
+                }
+            }
+            break;
+        case ValueType::Double:
+            if (type == ValueType::Int) {
+                return static_cast<double>(value.asInt());
+            }
+            if (type == ValueType::String || type == ValueType::Decimal) {
+                const std::string text = value.canonical();
+                double parsed = 0;
+                const auto result = std::from_chars(text.data(), text.data() + text.size(), parsed);
+                if (result.ec == std::errc() && result.ptr == text.data() + text.size()) {
+                    return parsed;
+                }
+            }
+            break;
+        case ValueType::Bool:
+            if (type == ValueType::Int && (value.asInt() == 0 || value.asInt() == 1)) {
+                return value.asInt() == 1;
+            }
+            if (type == ValueType::String) {
+                const auto& s = value.asString();
+                if (s == "1" || s == "true" || s == "True" || s == "TRUE") {
+                    return true;
+                }
+                if (s == "0" || s == "false" || s == "False" || s == "FALSE") {
+                    return false;
+                }
+            }
+            break;
+        case ValueType::String:
+            if (type == ValueType::Bool) {
+                return std::string(value.asBool() ? "true" : "false");
+            }
+            if (type != ValueType::Binary) {
+                return value.canonical();
+            }
+            break;
+        default:
+            break;
+    }
+    return value;
+}
+
+SideIndex::SideIndex(const SideSetup& setup, const std::filesystem::path& scratchFile,
+                     const std::filesystem::path& stateFile, std::int64_t connection,
+                     std::int64_t maxItemId)
+    : m_setup(setup), m_file(scratchFile), m_connection(connection) {
+    std::error_code ignored;
+    std::filesystem::remove(scratchFile, ignored);
+    m_scratch = sqlite::open(scratchFile.string());
+    m_state = sqlite::open(stateFile.string());
+    sqlite::exec(m_scratch, kScratchSchema);
+    sqlite::exec(m_state, "PRAGMA query_only=1;");
+    m_insert = std::make_unique<sqlite::Statement>(
+        m_scratch, "INSERT INTO ch(seq, k, ck, h, v, m, del, ok, sh) VALUES(?,?,?,?,?,?,?,?,?)");
+    const bool left = setup.side == Side::Left;
+    m_lookup = std::make_unique<sqlite::Statement>(
+        m_state, std::string("SELECT id, row_hash, hashes, ") + (left ? "right_key" : "left_key") +
+                     " FROM items WHERE conn=? AND " + (left ? "left_key" : "right_key") + "=?");
+    m_seen.assign(static_cast<std::size_t>(maxItemId) + 1, false);
+}
+
+SideIndex::~SideIndex() {
+    m_insert.reset();
+    m_lookup.reset();
+    m_needLookup.reset();
+    sqlite3_close(m_scratch);
+    sqlite3_close(m_state);
+    std::error_code ignored;
+    std::filesystem::remove(m_file, ignored);
+}
+
+std::string SideIndex::keyOf(const Record& record) const {
+    std::string key;
+    for (const auto column : m_setup.keyColumns) {
+        codec::encodeAppend(key, record.values[column]);
+    }
+    return key;
+}
+
+void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
+    const std::size_t pairCount = m_setup.pairColumns.size();
+    std::string hashes;
+    std::vector<Value> values;
+    sqlite::exec(m_scratch, "BEGIN");
+    for (const auto& record : page) {
+        const std::string key = keyOf(record);
+        std::optional<std::int64_t> seq;
+        std::string stateHashes;
+        std::string otherKey;
+        std::int64_t storedRowHash = 0;
+        if (neededOnly) {
+            m_needLookup->bindBlob(1, key);
+            const bool found = m_needLookup->step();
+            if (found) {
+                seq = m_needLookup->int64(0);
+                stateHashes = std::string(m_needLookup->blob(1));
+            }
+            m_needLookup->reset();
+            if (!found) {
+                continue;
+            }
+        } else {
+            m_lookup->bind(1, m_connection).bindBlob(2, key);
+            if (m_lookup->step()) {
+                seq = m_lookup->int64(0);
+                storedRowHash = m_lookup->int64(1);
+                stateHashes = std::string(m_lookup->blob(2));
+                otherKey = std::string(m_lookup->blob(3));
+            }
+            m_lookup->reset();
+        }
+
+        hashes.clear();
+        for (std::size_t p = 0; p < pairCount; ++p) {
+            const Value& value = record.values[m_setup.pairColumns[p]];
+            const ValueType type = m_setup.compareTypes[p];
+            appendHash(hashes, hashText(type == ValueType::Null || value.type() == type
+                                            ? value.canonical()
+                                            : coerce(value, type).canonical()));
+        }
+        const std::int64_t hash = rowHash(hashes);
+        if (seq && !neededOnly) {
+            const auto index = static_cast<std::size_t>(*seq);
+            if (index < m_seen.size() && !m_seen[index]) {
+                m_seen[index] = true;
+                ++m_seenCount;
+            }
+            if (hash == storedRowHash) {
+                continue;  // unchanged since the last sync: nothing to remember
+            }
+        }
+
+        std::string correlation;
+        bool correlatable = !m_setup.correlationPairs.empty();
+        for (const auto p : m_setup.correlationPairs) {
+            const Value& value = record.values[m_setup.pairColumns[p]];
+            if (value.isNull()) {
+                correlatable = false;
+                break;
+            }
+            correlation += coerce(value, m_setup.compareTypes[p]).canonical();
+            correlation.push_back('\x1f');
+        }
+
+        auto& insert = *m_insert;
+        if (seq) {
+            insert.bind(1, *seq);
+        } else {
+            insert.bindNull(1);
+        }
+        insert.bindBlob(2, key);
+        if (correlatable && !seq) {
+            insert.bind(3, correlation);
+        } else {
+            insert.bindNull(3);
+        }
+        insert.bindBlob(4, hashes);
+        if (m_setup.storeValues || neededOnly) {
+            values.clear();
+            for (const auto column : m_setup.pairColumns) {
+                values.push_back(record.values[column]);
+            }
+            insert.bindBlob(5, codec::encode(values));
+        } else {
+            insert.bindNull(5);
+        }
+        if (m_setup.modifiedColumn &&
+            record.values[*m_setup.modifiedColumn].type() == ValueType::DateTime) {
+            insert.bind(6, record.values[*m_setup.modifiedColumn].asDateTime().micros);
+        } else {
+            insert.bindNull(6);
+        }
+        insert.bind(7, std::int64_t{0});
+        if (seq && !neededOnly) {
+            insert.bindBlob(8, otherKey);
+        } else {
+            insert.bindNull(8);
+        }
+        if (seq) {
+            insert.bindBlob(9, stateHashes);
+        } else {
+            insert.bindNull(9);
+        }
+        insert.run();
+    }
+    sqlite::exec(m_scratch, "COMMIT");
+}
+
+bool SideIndex::read(const std::atomic<bool>* cancel, std::atomic<std::uint64_t>& readCount) {
+    bool cancelled = false;
+    m_setup.provider->read(ReadRequest{}, [&](std::vector<Record>& page) {
+        if (cancel != nullptr && cancel->load()) {
+            cancelled = true;
+            return false;
+        }
+        indexPage(page, false);
+        readCount += page.size();
+        return true;
+    });
+    return !cancelled;
+}
+
+bool SideIndex::readNeeded(const std::atomic<bool>* cancel) {
+    m_needLookup =
+        std::make_unique<sqlite::Statement>(m_scratch, "SELECT seq, sh FROM need WHERE k=?");
+    bool cancelled = false;
+    m_setup.provider->read(ReadRequest{}, [&](std::vector<Record>& page) {
+        if (cancel != nullptr && cancel->load()) {
+            cancelled = true;
+            return false;
+        }
+        indexPage(page, true);
+        return true;
+    });
+    return !cancelled;
+}
+
+std::uint64_t SideIndex::addDeletions(sqlite3* state) {
+    const bool left = m_setup.side == Side::Left;
+    sqlite::Statement scan(state, left ? "SELECT id, left_key, right_key, hashes FROM items "
+                                         "WHERE conn=?"
+                                       : "SELECT id, right_key, left_key, hashes FROM items "
+                                         "WHERE conn=?");
+    scan.bind(1, m_connection);
+    std::uint64_t deletions = 0;
+    sqlite::exec(m_scratch, "BEGIN");
+    while (scan.step()) {
+        const auto id = static_cast<std::size_t>(scan.int64(0));
+        if (id < m_seen.size() && m_seen[id]) {
+            continue;
+        }
+        auto& insert = *m_insert;
+        insert.bind(1, scan.int64(0)).bindBlob(2, scan.blob(1)).bindNull(3).bindNull(4);
+        insert.bindNull(5).bindNull(6).bind(7, std::int64_t{1}).bindBlob(8, scan.blob(2));
+        insert.bindBlob(9, scan.blob(3));
+        insert.run();
+        ++deletions;
+    }
+    sqlite::exec(m_scratch, "COMMIT");
+    return deletions;
+}
+
+void SideIndex::finish() {
+    sqlite::exec(m_scratch,
+                 "CREATE INDEX ch_seq ON ch(seq) WHERE seq IS NOT NULL;"
+                 "CREATE INDEX ch_ck ON ch(ck) WHERE seq IS NULL;");
+}
+
+}  // namespace ferry::engine

@@ -1,0 +1,89 @@
+// Reads one side of a connection into the run's on-disk index: key, hashes and (when needed)
+// values of every record that differs from the state store. Memory stays flat in the entity size.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/document.h"
+#include "ferry/provider.h"
+#include "sqlite_statement.h"
+
+namespace ferry::engine {
+
+// How one side of the run reads and compares its records.
+struct SideSetup {
+    Side side = Side::Left;
+    Provider* provider = nullptr;
+    const Schema* schema = nullptr;
+    std::vector<std::size_t> keyColumns;        // schema indices of the key
+    std::vector<std::size_t> pairColumns;       // schema index of each mapped pair on this side
+    std::vector<ValueType> compareTypes;        // per pair: common type for comparison
+    std::vector<std::size_t> correlationPairs;  // pair indices whose values correlate new items
+    std::optional<std::size_t> modifiedColumn;  // newest-wins
+    bool storeValues = false;                   // keep values of differing records (a source)
+};
+
+// Converts a value for comparison with, or writing to, a column of `target` type. Text that
+// parses as the target type is converted; anything else is returned unchanged.
+Value coerce(const Value& value, ValueType target);
+
+// The common comparison type of a mapped pair (ValueType::Null: compare canonical text as is).
+ValueType compareType(ValueType left, ValueType right);
+
+class SideIndex {
+public:
+    // `scratchFile` is created fresh; `stateFile` is the state store (read for lookups).
+    SideIndex(const SideSetup& setup, const std::filesystem::path& scratchFile,
+              const std::filesystem::path& stateFile, std::int64_t connection,
+              std::int64_t maxItemId);
+    ~SideIndex();
+    SideIndex(const SideIndex&) = delete;
+    SideIndex& operator=(const SideIndex&) = delete;
+
+    // Reads the whole side. Returns false when cancelled. Throws the provider's Error.
+    bool read(const std::atomic<bool>* cancel, std::atomic<std::uint64_t>& readCount);
+
+    // Re-reads the side, indexing (with values) only the records whose keys are in need().
+    bool readNeeded(const std::atomic<bool>* cancel);
+
+    // Adds a deletion row for every state item of the connection not seen by read().
+    std::uint64_t addDeletions(sqlite3* state);
+
+    // The planner fills the scratch table `need(k, seq, sh)` with the keys whose values a later
+    // step needs (see readNeeded) and reports how many it added.
+    void setNeeded(std::uint64_t count) { m_needed = count; }
+    std::uint64_t neededCount() const { return m_needed; }
+
+    // Finishes writing and builds the indexes the planner joins on.
+    void finish();
+
+    std::uint64_t seenCount() const { return m_seenCount; }
+    const std::filesystem::path& file() const { return m_file; }
+
+private:
+    void indexPage(std::vector<Record>& page, bool neededOnly);
+    std::string keyOf(const Record& record) const;
+
+    const SideSetup& m_setup;
+    std::filesystem::path m_file;
+    sqlite3* m_scratch = nullptr;
+    sqlite3* m_state = nullptr;
+    std::int64_t m_connection;
+    std::unique_ptr<sqlite::Statement> m_insert;
+    std::unique_ptr<sqlite::Statement> m_lookup;
+    std::unique_ptr<sqlite::Statement> m_needLookup;
+    std::vector<bool> m_seen;
+    std::uint64_t m_seenCount = 0;
+    std::uint64_t m_needed = 0;
+    bool m_inTransaction = false;
+};
+
+}  // namespace ferry::engine

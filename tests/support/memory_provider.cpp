@@ -1,0 +1,154 @@
+// An in-memory provider for engine scenario tests.
+#include "memory_provider.h"
+
+namespace ferry::test {
+
+std::string MemoryTable::keyOf(const std::vector<Value>& values) const {
+    std::string key;
+    for (const auto& v : values) {
+        key += v.canonical() + "\x1f";
+    }
+    return key;
+}
+
+std::vector<Value> MemoryTable::keyValues(const Record& record) const {
+    std::vector<Value> values;
+    for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+        if (schema.columns[i].key) {
+            values.push_back(record.values[i]);
+        }
+    }
+    return values;
+}
+
+namespace {
+
+class MemoryProvider final : public Provider {
+public:
+    explicit MemoryProvider(MemoryTable& table) : m_table(table) {}
+
+    ProviderCapabilities capabilities() const override {
+        ProviderCapabilities caps;
+        caps.maxBatchSize = 100;
+        caps.defaultPageSize = 7;  // small pages exercise paging
+        return caps;
+    }
+
+private:
+    void doVerify() override {}
+    Schema doDescribe() override { return m_table.schema; }
+
+    void doRead(const ReadRequest& request, const PageSink& sink) override {
+        std::vector<Record> page;
+        const std::size_t pageSize = request.pageSize == 0 ? 7 : request.pageSize;
+        std::size_t count = 0;
+        for (const auto& [key, record] : m_table.rows) {
+            if (request.maxRows && count >= *request.maxRows) {
+                break;
+            }
+            page.push_back(record);
+            ++count;
+            if (page.size() == pageSize) {
+                if (!sink(page)) {
+                    return;
+                }
+                page.clear();
+            }
+        }
+        if (!page.empty()) {
+            sink(page);
+        }
+    }
+
+    std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override {
+        ++m_table.writeCalls;
+        m_table.maxBatchSeen = std::max(m_table.maxBatchSeen, batch.items.size());
+        std::vector<WriteOutcome> outcomes;
+        for (const auto& item : batch.items) {
+            WriteOutcome outcome;
+            if (m_table.failWrite) {
+                outcome.error = m_table.failWrite(item);
+                if (!outcome.error.empty()) {
+                    outcomes.push_back(outcome);
+                    continue;
+                }
+            }
+            if (item.kind == WriteKind::Delete) {
+                m_table.rows.erase(m_table.keyOf(item.key));
+                outcome.ok = true;
+            } else if (item.kind == WriteKind::Update) {
+                auto it = m_table.rows.find(m_table.keyOf(item.key));
+                if (it == m_table.rows.end()) {
+                    outcome.error = "no longer exists";
+                } else {
+                    assign(it->second, batch.columns, item.values);
+                    outcome.ok = true;
+                }
+            } else {
+                Record record;
+                record.values.resize(m_table.schema.columns.size());
+                for (std::size_t i = 0; i < m_table.schema.columns.size(); ++i) {
+                    if (m_table.schema.columns[i].key && m_table.schema.columns[i].readOnly) {
+                        record.values[i] = std::int64_t{m_table.nextId++};
+                    }
+                }
+                assign(record, batch.columns, item.values);
+                outcome.key = m_table.keyValues(record);
+                const std::string key = m_table.keyOf(outcome.key);
+                if (m_table.rows.count(key) != 0) {
+                    outcome.key.clear();
+                    outcome.errorCode = ErrorCode::ConstraintViolation;
+                    outcome.error = "duplicate key " + key;
+                } else {
+                    m_table.rows[key] = std::move(record);
+                    outcome.ok = true;
+                }
+            }
+            outcomes.push_back(std::move(outcome));
+        }
+        return outcomes;
+    }
+
+    void assign(Record& record, const std::vector<std::string>& columns,
+                const std::vector<Value>& values) {
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const auto index = m_table.schema.indexOf(columns[c]);
+            if (index && !m_table.schema.columns[*index].readOnly) {
+                record.values[*index] = values[c];
+            }
+        }
+    }
+
+    MemoryTable& m_table;
+};
+
+}  // namespace
+
+MemoryTable& MemoryDatabase::create(const std::string& name, Schema schema) {
+    MemoryTable& table = m_tables[name];
+    table = MemoryTable{};
+    table.schema = std::move(schema);
+    return table;
+}
+
+MemoryTable& MemoryDatabase::table(const std::string& name) {
+    return m_tables.at(name);
+}
+
+void MemoryDatabase::registerProvider(ProviderRegistry& registry) {
+    ProviderInfo info;
+    info.name = "memory";
+    info.displayName = "In-memory tables (tests)";
+    info.keys = {ConnectionKey{"Table", "table name", true, false, {}, {}}};
+    info.factory = [this](const ProviderSettings& settings) -> std::unique_ptr<Provider> {
+        const auto name = settings.connectionString.get("Table").value_or("");
+        auto it = m_tables.find(name);
+        if (it == m_tables.end()) {
+            throw Error(ErrorCode::EntityNotFound, "no memory table '" + name + "'");
+        }
+        return std::make_unique<MemoryProvider>(it->second);
+    };
+    registry.add(std::move(info));
+}
+
+}  // namespace ferry::test

@@ -1,0 +1,39 @@
+// An in-memory provider for engine scenario tests: tables live in a MemoryDatabase the test owns.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ferry/provider.h"
+
+namespace ferry::test {
+
+struct MemoryTable {
+    Schema schema;
+    std::map<std::string, Record> rows;  // by canonical key text
+    std::int64_t nextId = 1000;          // for generated keys (a readOnly key column)
+    // Per-item failure injection: return a message to fail the write of that item.
+    std::function<std::string(const WriteItem&)> failWrite;
+    std::size_t writeCalls = 0;
+    std::size_t maxBatchSeen = 0;
+
+    std::string keyOf(const std::vector<Value>& keyValues) const;
+    std::vector<Value> keyValues(const Record& record) const;
+};
+
+// Holds the tables; providers are created with connection string `Table=<name>;`.
+class MemoryDatabase {
+public:
+    MemoryTable& create(const std::string& name, Schema schema);
+    MemoryTable& table(const std::string& name);
+    // Registers provider "memory" bound to this database.
+    void registerProvider(ProviderRegistry& registry);
+
+private:
+    std::map<std::string, MemoryTable> m_tables;
+};
+
+}  // namespace ferry::test

@@ -1,0 +1,546 @@
+// Engine behaviour as scenario tables: both sides before, the edits, direction and policy, and
+// both sides after. Sides are in-memory tables; the state store is a real SQLite file.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "ferry/state_store.h"
+#include "ferry/sync_engine.h"
+#include "memory_provider.h"
+#include "test_support.h"
+
+namespace ferry {
+namespace {
+
+using Rows = std::map<std::int64_t, std::pair<std::string, std::int64_t>>;
+
+Column column(std::string name, ValueType type, bool key = false, bool readOnly = false) {
+    Column c;
+    c.name = c.displayName = std::move(name);
+    c.type = type;
+    c.key = key;
+    c.readOnly = readOnly;
+    c.nullable = !key;
+    return c;
+}
+
+Schema accountSchema() {
+    Schema schema;
+    schema.columns = {column("id", ValueType::Int, true), column("name", ValueType::String),
+                      column("amount", ValueType::Int),
+                      column("modified", ValueType::DateTime, false, true)};
+    return schema;
+}
+
+const Rows kBase = {{1, {"a", 10}}, {2, {"b", 20}}, {3, {"c", 30}}};
+
+Rows with(Rows rows, std::int64_t id, std::string name, std::int64_t amount) {
+    rows[id] = {std::move(name), amount};
+    return rows;
+}
+
+Rows without(Rows rows, std::int64_t id) {
+    rows.erase(id);
+    return rows;
+}
+
+class EngineTest : public ::testing::Test {
+public:
+    void SetUp() override {
+        m_db.create("L", accountSchema());
+        m_db.create("R", accountSchema());
+        m_db.registerProvider(m_registry);
+        m_store = std::make_unique<StateStore>(m_dir / "state.db");
+        m_document.id = "scenario";
+        m_document.title = "scenario";
+        m_document.left = EntityConfig{"left", "memory", "Table=L;", "", {}, "modified"};
+        m_document.right = EntityConfig{"right", "memory", "Table=R;", "", {}, "modified"};
+        m_document.mapping.excludeLeft = {"modified"};
+        m_document.mapping.excludeRight = {"modified"};
+    }
+
+    test::MemoryTable& table(Side side) { return m_db.table(side == Side::Left ? "L" : "R"); }
+
+    void put(Side side, std::int64_t id, const std::string& name, std::int64_t amount) {
+        auto& t = table(side);
+        Record record;
+        record.values = {Value(id), Value(name), Value(amount), Value(DateTime{++m_clock})};
+        t.rows[t.keyOf({Value(id)})] = std::move(record);
+    }
+
+    void remove(Side side, std::int64_t id) {
+        auto& t = table(side);
+        t.rows.erase(t.keyOf({Value(id)}));
+    }
+
+    void load(Side side, const Rows& rows) {
+        for (const auto& [id, values] : rows) {
+            put(side, id, values.first, values.second);
+        }
+    }
+
+    Rows rows(Side side) {
+        Rows result;
+        for (const auto& [key, record] : table(side).rows) {
+            result[record.values[0].asInt()] = {record.values[1].asString(),
+                                                record.values[2].asInt()};
+        }
+        return result;
+    }
+
+    RunReport run(RunOptions options = {}) {
+        SyncEngine engine(m_registry, *m_store);
+        return engine.run(m_document, options);
+    }
+
+    // Both sides hold kBase and the state store remembers them.
+    void startInSync() {
+        load(Side::Left, kBase);
+        m_document.direction = Direction::LeftToRight;
+        const auto report = run();
+        ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+        ASSERT_EQ(rows(Side::Right), kBase);
+    }
+
+    test::TempDir m_dir;
+    test::MemoryDatabase m_db;
+    ProviderRegistry m_registry;
+    std::unique_ptr<StateStore> m_store;
+    ConnectionDocument m_document;
+    std::int64_t m_clock = 0;
+};
+
+// One row of a scenario table. Edits are written for the left-to-right orientation; the
+// right-to-left table is the same table with the sides swapped.
+struct Case {
+    const char* name;
+    std::function<void(EngineTest&, Side source, Side target)> edit;
+    Rows source;
+    Rows target;
+};
+
+class OneWayScenario : public EngineTest,
+                       public ::testing::WithParamInterface<std::tuple<Direction, int>> {};
+
+const std::vector<Case>& oneWayCases() {
+    static const std::vector<Case> cases = {
+        {"source insert flows", [](EngineTest& t, Side s, Side) { t.put(s, 4, "d", 40); },
+         with(kBase, 4, "d", 40), with(kBase, 4, "d", 40)},
+        {"target insert stays on the target",
+         [](EngineTest& t, Side, Side d) { t.put(d, 4, "d", 40); }, kBase, with(kBase, 4, "d", 40)},
+        {"source update flows", [](EngineTest& t, Side s, Side) { t.put(s, 1, "x", 10); },
+         with(kBase, 1, "x", 10), with(kBase, 1, "x", 10)},
+        {"target update is restored", [](EngineTest& t, Side, Side d) { t.put(d, 1, "y", 10); },
+         kBase, kBase},
+        {"source delete flows", [](EngineTest& t, Side s, Side) { t.remove(s, 2); },
+         without(kBase, 2), without(kBase, 2)},
+        {"target delete is restored", [](EngineTest& t, Side, Side d) { t.remove(d, 2); }, kBase,
+         kBase},
+        {"both update: the source prevails",
+         [](EngineTest& t, Side s, Side d) {
+             t.put(s, 1, "x", 10);
+             t.put(d, 1, "y", 11);
+         },
+         with(kBase, 1, "x", 10), with(kBase, 1, "x", 10)},
+        {"source delete beats target update",
+         [](EngineTest& t, Side s, Side d) {
+             t.remove(s, 2);
+             t.put(d, 2, "z", 20);
+         },
+         without(kBase, 2), without(kBase, 2)},
+        {"source update re-creates a target delete",
+         [](EngineTest& t, Side s, Side d) {
+             t.put(s, 2, "z", 20);
+             t.remove(d, 2);
+         },
+         with(kBase, 2, "z", 20), with(kBase, 2, "z", 20)},
+    };
+    return cases;
+}
+
+TEST_P(OneWayScenario, EndsAsTheTableSays) {
+    const auto [direction, index] = GetParam();
+    const Case& c = oneWayCases()[static_cast<std::size_t>(index)];
+    SCOPED_TRACE(c.name);
+    startInSync();
+    const Side source = direction == Direction::LeftToRight ? Side::Left : Side::Right;
+    const Side target = other(source);
+    c.edit(*this, source, target);
+    m_document.direction = direction;
+    m_document.maxDeletePercent = 100;
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(rows(source), c.source);
+    EXPECT_EQ(rows(target), c.target);
+    EXPECT_EQ(report.conflicts, 0U);
+    // A second run finds nothing to do.
+    const auto again = run();
+    EXPECT_EQ(again.left.inserted + again.left.updated + again.left.deleted, 0U);
+    EXPECT_EQ(again.right.inserted + again.right.updated + again.right.deleted, 0U);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, OneWayScenario,
+    ::testing::Combine(::testing::Values(Direction::LeftToRight, Direction::RightToLeft),
+                       ::testing::Range(0, 9)),
+    [](const auto& param) {
+        std::string name = std::string(toString(std::get<0>(param.param))) + "_" +
+                           oneWayCases()[static_cast<std::size_t>(std::get<1>(param.param))].name;
+        for (auto& ch : name) {
+            if (std::isalnum(static_cast<unsigned char>(ch)) == 0) {
+                ch = '_';
+            }
+        }
+        return name;
+    });
+
+// Bidirectional: each case lists the expected sides for every policy.
+struct BiCase {
+    const char* name;
+    std::function<void(EngineTest&)> edit;
+    // Per policy: left-wins, right-wins, skip, fail, newest-wins.
+    std::array<std::pair<Rows, Rows>, 5> expected;
+    std::array<std::uint64_t, 5> conflicts;
+};
+
+constexpr std::array<ConflictResolution, 5> kPolicies = {
+    ConflictResolution::LeftWins, ConflictResolution::RightWins, ConflictResolution::Skip,
+    ConflictResolution::Fail, ConflictResolution::NewestWins};
+
+template <typename T>
+std::array<T, 5> same(const T& value) {
+    return {value, value, value, value, value};
+}
+
+const std::vector<BiCase>& biCases() {
+    static const std::vector<BiCase> cases = [] {
+        std::vector<BiCase> list;
+        const auto both = [](const Rows& rows) { return std::pair{rows, rows}; };
+        list.push_back({"left insert", [](EngineTest& t) { t.put(Side::Left, 4, "d", 40); },
+                        same(both(with(kBase, 4, "d", 40))), same<std::uint64_t>(0)});
+        list.push_back({"right insert", [](EngineTest& t) { t.put(Side::Right, 4, "d", 40); },
+                        same(both(with(kBase, 4, "d", 40))), same<std::uint64_t>(0)});
+        list.push_back({"left update", [](EngineTest& t) { t.put(Side::Left, 1, "x", 10); },
+                        same(both(with(kBase, 1, "x", 10))), same<std::uint64_t>(0)});
+        list.push_back({"right update", [](EngineTest& t) { t.put(Side::Right, 1, "y", 10); },
+                        same(both(with(kBase, 1, "y", 10))), same<std::uint64_t>(0)});
+        list.push_back({"left delete", [](EngineTest& t) { t.remove(Side::Left, 2); },
+                        same(both(without(kBase, 2))), same<std::uint64_t>(0)});
+        list.push_back({"right delete", [](EngineTest& t) { t.remove(Side::Right, 2); },
+                        same(both(without(kBase, 2))), same<std::uint64_t>(0)});
+        list.push_back({"both delete",
+                        [](EngineTest& t) {
+                            t.remove(Side::Left, 2);
+                            t.remove(Side::Right, 2);
+                        },
+                        same(both(without(kBase, 2))), same<std::uint64_t>(0)});
+        list.push_back({"different columns merge",
+                        [](EngineTest& t) {
+                            t.put(Side::Left, 1, "x", 10);
+                            t.put(Side::Right, 1, "a", 99);
+                        },
+                        same(both(with(kBase, 1, "x", 99))), same<std::uint64_t>(0)});
+        list.push_back({"same change on both sides",
+                        [](EngineTest& t) {
+                            t.put(Side::Left, 1, "x", 10);
+                            t.put(Side::Right, 1, "x", 10);
+                        },
+                        same(both(with(kBase, 1, "x", 10))), same<std::uint64_t>(0)});
+        const Rows lx = with(kBase, 1, "x", 10);
+        const Rows ry = with(kBase, 1, "y", 10);
+        list.push_back({"same column changed on both sides (right later)",
+                        [](EngineTest& t) {
+                            t.put(Side::Left, 1, "x", 10);
+                            t.put(Side::Right, 1, "y", 10);
+                        },
+                        {both(lx), both(ry), std::pair{lx, ry}, std::pair{lx, ry}, both(ry)},
+                        {1, 1, 1, 1, 1}});
+        const Rows gone = without(kBase, 2);
+        const Rows z = with(kBase, 2, "z", 20);
+        list.push_back({"deleted left, changed right",
+                        [](EngineTest& t) {
+                            t.remove(Side::Left, 2);
+                            t.put(Side::Right, 2, "z", 20);
+                        },
+                        {both(gone), both(z), std::pair{gone, z}, std::pair{gone, z}, both(z)},
+                        {1, 1, 1, 1, 1}});
+        list.push_back({"changed left, deleted right",
+                        [](EngineTest& t) {
+                            t.put(Side::Left, 2, "z", 20);
+                            t.remove(Side::Right, 2);
+                        },
+                        {both(z), both(gone), std::pair{z, gone}, std::pair{z, gone}, both(z)},
+                        {1, 1, 1, 1, 1}});
+        return list;
+    }();
+    return cases;
+}
+
+class BidirectionalScenario : public EngineTest,
+                              public ::testing::WithParamInterface<std::tuple<int, int>> {};
+
+TEST_P(BidirectionalScenario, EndsAsTheTableSays) {
+    const auto [caseIndex, policyIndex] = GetParam();
+    const BiCase& c = biCases()[static_cast<std::size_t>(caseIndex)];
+    const auto policy = kPolicies[static_cast<std::size_t>(policyIndex)];
+    SCOPED_TRACE(std::string(c.name) + " / " + toString(policy));
+    startInSync();
+    c.edit(*this);
+    m_document.direction = Direction::Bidirectional;
+    m_document.conflictResolution = policy;
+    m_document.maxDeletePercent = 100;
+    const auto report = run();
+    const auto& [left, right] = c.expected[static_cast<std::size_t>(policyIndex)];
+    const auto conflicts = c.conflicts[static_cast<std::size_t>(policyIndex)];
+    if (policy == ConflictResolution::Fail && conflicts > 0) {
+        EXPECT_EQ(report.status, RunStatus::Aborted);
+        EXPECT_NE(report.message.find("fail"), std::string::npos) << report.message;
+    } else {
+        EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+        EXPECT_EQ(report.conflicts, conflicts);
+    }
+    EXPECT_EQ(rows(Side::Left), left);
+    EXPECT_EQ(rows(Side::Right), right);
+    if (report.status == RunStatus::Succeeded && conflicts == 0) {
+        const auto again = run();
+        EXPECT_EQ(again.left.inserted + again.left.updated + again.left.deleted +
+                      again.right.inserted + again.right.updated + again.right.deleted,
+                  0U);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BidirectionalScenario,
+    ::testing::Combine(::testing::Range(0, 12), ::testing::Range(0, 5)), [](const auto& param) {
+        std::string name =
+            std::string(biCases()[static_cast<std::size_t>(std::get<0>(param.param))].name) + "_" +
+            toString(kPolicies[static_cast<std::size_t>(std::get<1>(param.param))]);
+        for (auto& ch : name) {
+            if (std::isalnum(static_cast<unsigned char>(ch)) == 0) {
+                ch = '_';
+            }
+        }
+        return name;
+    });
+
+TEST_F(EngineTest, SkippedConflictStaysOpenUntilDecided) {
+    startInSync();
+    put(Side::Left, 1, "x", 10);
+    put(Side::Right, 1, "y", 10);
+    m_document.direction = Direction::Bidirectional;
+    auto report = run();
+    ASSERT_EQ(report.conflicts, 1U);
+    ASSERT_EQ(report.conflictList.size(), 1U);
+    EXPECT_EQ(report.conflictList[0].key, "1");
+    EXPECT_EQ(report.conflictList[0].columns, std::vector<std::string>{"name"});
+    // Decided again on the next run while open.
+    report = run();
+    EXPECT_EQ(report.conflicts, 1U);
+    const auto open = m_store->conflicts("scenario");
+    ASSERT_EQ(open.size(), 1U);
+    EXPECT_FALSE(open[0].decision.has_value());
+    ASSERT_TRUE(m_store->decideConflict("scenario", "1", Side::Right));
+    report = run();
+    EXPECT_EQ(report.left.updated, 1U);
+    EXPECT_EQ(rows(Side::Left), with(kBase, 1, "y", 10));
+    EXPECT_EQ(rows(Side::Right), with(kBase, 1, "y", 10));
+    EXPECT_TRUE(m_store->conflicts("scenario").empty());
+}
+
+TEST_F(EngineTest, FirstRunIntoNonEmptyTargetCorrelatesByKey) {
+    load(Side::Left, with(kBase, 4, "d", 40));
+    load(Side::Right, with(kBase, 3, "old", 30));
+    m_document.direction = Direction::LeftToRight;
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, 1U);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(report.right.unchanged, 2U);
+    EXPECT_EQ(rows(Side::Right), with(kBase, 4, "d", 40));
+    EXPECT_EQ(m_store->itemCount("scenario"), 4U);
+}
+
+TEST_F(EngineTest, RerunWritesNothingAndCountsUnchanged) {
+    startInSync();
+    const auto report = run();
+    EXPECT_EQ(report.right.inserted + report.right.updated + report.right.deleted, 0U);
+    EXPECT_EQ(report.left.read, 3U);
+    EXPECT_EQ(report.right.unchanged, 3U);
+    EXPECT_EQ(table(Side::Right).writeCalls, 1U);  // only the first run wrote
+}
+
+TEST_F(EngineTest, DryRunReportsThePlanAndWritesNothing) {
+    startInSync();
+    put(Side::Left, 4, "d", 40);
+    put(Side::Left, 1, "x", 11);
+    remove(Side::Left, 3);
+    const std::size_t writes = table(Side::Right).writeCalls;
+    RunOptions options;
+    options.dryRun = true;
+    const auto report = run(options);
+    EXPECT_TRUE(report.dryRun);
+    EXPECT_EQ(report.right.inserted, 1U);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(report.right.deleted, 1U);
+    ASSERT_EQ(report.plannedChanges.size(), 3U);
+    bool sawUpdate = false;
+    for (const auto& change : report.plannedChanges) {
+        if (change.kind == ChangeKind::Update) {
+            sawUpdate = true;
+            EXPECT_EQ(change.key, "1");
+            EXPECT_EQ(change.columns, (std::vector<std::string>{"name", "amount"}));
+        }
+    }
+    EXPECT_TRUE(sawUpdate);
+    EXPECT_EQ(table(Side::Right).writeCalls, writes);
+    EXPECT_EQ(rows(Side::Right), kBase);
+    // The real run then does exactly what the dry run said.
+    const auto real = run();
+    EXPECT_EQ(real.right.inserted, 1U);
+    EXPECT_EQ(real.right.updated, 1U);
+    EXPECT_EQ(real.right.deleted, 1U);
+}
+
+TEST_F(EngineTest, DeleteGuardAbortsUnlessForced) {
+    startInSync();
+    remove(Side::Left, 1);
+    remove(Side::Left, 2);
+    auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Aborted);
+    EXPECT_EQ(report.abortCode, ErrorCode::Aborted);
+    EXPECT_NE(report.message.find("delete 2 of 3"), std::string::npos) << report.message;
+    EXPECT_EQ(rows(Side::Right), kBase);
+    RunOptions force;
+    force.force = true;
+    report = run(force);
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.deleted, 2U);
+    EXPECT_EQ(rows(Side::Right), without(without(kBase, 1), 2));
+}
+
+TEST_F(EngineTest, OneBadItemNeverStopsTheRun) {
+    load(Side::Left, kBase);
+    table(Side::Right).failWrite = [](const WriteItem& item) -> std::string {
+        return item.values.size() > 1 && item.values[1] == Value("b") ? "value too long" : "";
+    };
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::CompletedWithErrors);
+    EXPECT_EQ(report.right.inserted, 2U);
+    EXPECT_EQ(report.right.failed, 1U);
+    ASSERT_EQ(report.errors.size(), 1U);
+    EXPECT_EQ(report.errors[0].key, "2");
+    EXPECT_EQ(report.errors[0].side, Side::Right);
+    EXPECT_EQ(report.errors[0].message, "value too long");
+    EXPECT_EQ(m_store->runErrors(report.runId).size(), 1U);
+    // Once the cause is gone, the next run writes just the failed item.
+    table(Side::Right).failWrite = nullptr;
+    const auto retry = run();
+    EXPECT_EQ(retry.status, RunStatus::Succeeded);
+    EXPECT_EQ(retry.right.inserted, 1U);
+    EXPECT_EQ(rows(Side::Right), kBase);
+}
+
+TEST_F(EngineTest, CancelledRunResumesWithoutDuplicates) {
+    for (std::int64_t id = 1; id <= 1000; ++id) {
+        put(Side::Left, id, "n" + std::to_string(id), id);
+    }
+    m_document.batchSize = 50;
+    std::atomic<bool> cancel{false};
+    table(Side::Right).failWrite = [&](const WriteItem&) -> std::string {
+        if (table(Side::Right).writeCalls == 4) {
+            cancel = true;
+        }
+        return "";
+    };
+    RunOptions options;
+    options.cancel = &cancel;
+    const auto first = run(options);
+    EXPECT_EQ(first.status, RunStatus::Cancelled);
+    EXPECT_EQ(first.right.inserted, 200U);
+    EXPECT_LE(table(Side::Right).maxBatchSeen, 50U);
+    EXPECT_EQ(m_store->itemCount("scenario"), 200U);
+    table(Side::Right).failWrite = nullptr;
+    const auto second = run();
+    EXPECT_EQ(second.status, RunStatus::Succeeded) << second.message;
+    EXPECT_EQ(second.right.inserted, 800U);
+    EXPECT_EQ(rows(Side::Right), rows(Side::Left));
+}
+
+TEST_F(EngineTest, LostStateIsRebuiltByCorrelation) {
+    startInSync();
+    m_store->forgetConnection("scenario");
+    put(Side::Left, 1, "x", 10);
+    const auto report = run();
+    EXPECT_EQ(report.right.inserted, 0U);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(rows(Side::Right), with(kBase, 1, "x", 10));
+}
+
+TEST_F(EngineTest, GeneratedTargetKeysAreRemembered) {
+    Schema target;
+    target.columns = {column("rid", ValueType::Int, true, true), column("id", ValueType::Int),
+                      column("name", ValueType::String), column("amount", ValueType::Int)};
+    m_db.create("R", target);
+    m_document.right.modifiedColumn.clear();
+    load(Side::Left, kBase);
+    m_document.direction = Direction::LeftToRight;
+    auto report = run();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, 3U);
+    put(Side::Left, 2, "bb", 22);
+    remove(Side::Left, 3);
+    m_document.maxDeletePercent = 100;
+    report = run();
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(report.right.deleted, 1U);
+    std::map<std::int64_t, std::string> names;
+    for (const auto& [key, record] : table(Side::Right).rows) {
+        EXPECT_GE(record.values[0].asInt(), 1000);
+        names[record.values[1].asInt()] = record.values[2].asString();
+    }
+    EXPECT_EQ(names, (std::map<std::int64_t, std::string>{{1, "a"}, {2, "bb"}}));
+}
+
+TEST_F(EngineTest, ProgressIsPublishedAndEndsDone) {
+    load(Side::Left, kBase);
+    std::vector<RunPhase> phases;
+    RunOptions options;
+    options.onProgress = [&](const Progress& p) { phases.push_back(p.phase); };
+    run(options);
+    ASSERT_FALSE(phases.empty());
+    EXPECT_EQ(phases.front(), RunPhase::Connecting);
+    EXPECT_EQ(phases.back(), RunPhase::Done);
+    EXPECT_NE(std::find(phases.begin(), phases.end(), RunPhase::Writing), phases.end());
+}
+
+TEST_F(EngineTest, UnknownProviderAbortsWithItsCode) {
+    m_document.right.provider = "nope";
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Aborted);
+    EXPECT_EQ(report.abortCode, ErrorCode::UnknownProvider);
+    EXPECT_EQ(m_store->lastRun("scenario")->status, RunStatus::Aborted);
+}
+
+TEST_F(EngineTest, ExplicitPairToMissingColumnNamesTheField) {
+    load(Side::Left, kBase);
+    m_document.mapping.columns = {ColumnPair{"name", "nosuch"}};
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Aborted);
+    EXPECT_NE(report.message.find("mapping.columns[0].right"), std::string::npos) << report.message;
+}
+
+TEST_F(EngineTest, HistoryKeepsEveryRun) {
+    startInSync();
+    run();
+    const auto history = m_store->runs("scenario");
+    ASSERT_EQ(history.size(), 2U);
+    EXPECT_EQ(history[0].right.inserted, 0U);
+    EXPECT_EQ(history[1].right.inserted, 3U);
+    EXPECT_GT(history[0].runId, history[1].runId);
+}
+
+}  // namespace
+}  // namespace ferry
