@@ -34,6 +34,14 @@ void appendHash(std::string& out, std::uint64_t hash) {
     }
 }
 
+template <typename T>
+std::uint64_t hashBytes(char tag, T value) {
+    char bytes[1 + sizeof(T)];
+    bytes[0] = tag;
+    std::memcpy(bytes + 1, &value, sizeof(T));
+    return hashText(std::string_view(bytes, sizeof bytes));
+}
+
 std::int64_t rowHash(std::string_view hashes) {
     return static_cast<std::int64_t>(hashText(hashes));
 }
@@ -166,6 +174,36 @@ Value coerce(const Value& value, ValueType target) {
     return value;
 }
 
+std::uint64_t hashForCompare(const Value& value, ValueType compareType) {
+    // Both sides hold the compare type after coercion, so the exact typed payload identifies a
+    // value; only mixed or unconvertible pairs need the (slower) canonical text.
+    if (compareType == ValueType::Null || value.type() != compareType) {
+        return hashText(value.canonical());
+    }
+    switch (value.type()) {
+        case ValueType::Bool:
+            return hashBytes('b', static_cast<std::uint8_t>(value.asBool() ? 1 : 0));
+        case ValueType::Int:
+            return hashBytes('i', value.asInt());
+        case ValueType::Double: {
+            const double d = value.asDouble();
+            return hashBytes('f', d == 0.0 ? 0.0 : d);  // -0.0 equals 0.0
+        }
+        case ValueType::DateTime:
+            return hashBytes('t', value.asDateTime().micros);
+        case ValueType::Date:
+            return hashBytes('d', value.asDate().days);
+        case ValueType::String:
+            return hashText(value.asString());
+        case ValueType::Decimal:
+            return hashText(value.asDecimal().text);
+        case ValueType::Guid:
+            return hashText(value.asGuid().text);
+        default:
+            return hashText(value.canonical());
+    }
+}
+
 SideIndex::SideIndex(const SideSetup& setup, const std::filesystem::path& scratchFile,
                      const std::filesystem::path& stateFile, std::int64_t connection,
                      std::int64_t maxItemId)
@@ -175,7 +213,7 @@ SideIndex::SideIndex(const SideSetup& setup, const std::filesystem::path& scratc
     m_scratch = sqlite::open(scratchFile.string());
     m_state = sqlite::open(stateFile.string());
     sqlite::exec(m_scratch, kScratchSchema);
-    sqlite::exec(m_state, "PRAGMA query_only=1;");
+    sqlite::exec(m_state, "PRAGMA query_only=1; PRAGMA cache_size=-16000;");
     m_insert = std::make_unique<sqlite::Statement>(
         m_scratch, "INSERT INTO ch(seq, k, ck, h, v, m, del, ok, sh) VALUES(?,?,?,?,?,?,?,?,?)");
     const bool left = setup.side == Side::Left;
@@ -240,9 +278,9 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
         for (std::size_t p = 0; p < pairCount; ++p) {
             const Value& value = record.values[m_setup.pairColumns[p]];
             const ValueType type = m_setup.compareTypes[p];
-            appendHash(hashes, hashText(type == ValueType::Null || value.type() == type
-                                            ? value.canonical()
-                                            : coerce(value, type).canonical()));
+            appendHash(hashes, type == ValueType::Null || value.type() == type
+                                   ? hashForCompare(value, type)
+                                   : hashForCompare(coerce(value, type), type));
         }
         const std::int64_t hash = rowHash(hashes);
         if (seq && !neededOnly) {

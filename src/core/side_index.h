@@ -35,6 +35,9 @@ struct SideSetup {
 // parses as the target type is converted; anything else is returned unchanged.
 Value coerce(const Value& value, ValueType target);
 
+// The hash of a value for comparison across sides, given its pair's compare type.
+std::uint64_t hashForCompare(const Value& value, ValueType compareType);
+
 // The common comparison type of a mapped pair (ValueType::Null: compare canonical text as is).
 ValueType compareType(ValueType left, ValueType right);
 

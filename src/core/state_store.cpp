@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS connections(
     right_token TEXT);
 CREATE TABLE IF NOT EXISTS items(
     id INTEGER PRIMARY KEY,
-    conn INTEGER NOT NULL REFERENCES connections(num) ON DELETE CASCADE,
+    conn INTEGER NOT NULL,  -- connections.num; no foreign key: it costs a lookup per insert
     left_key BLOB NOT NULL,
     right_key BLOB NOT NULL,
     hashes BLOB NOT NULL,
@@ -122,7 +122,7 @@ StateStore::StateStore(const std::filesystem::path& path) : m_path(path) {
     m_db = sqlite::open(path.string());
     try {
         sqlite::exec(m_db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000; "
                      "PRAGMA foreign_keys=ON;");
         sqlite::exec(m_db, kSchema);
         sqlite::Statement version(m_db, "SELECT value FROM meta WHERE key='schema_version'");

@@ -148,13 +148,15 @@ void completeItem(MatchedItem& item) {
     item.input.stateHashes = item.stateHashes;
 }
 
-std::string displayKey(const MatchedItem& item) {
+std::string displayKey(const std::string& leftKey, const std::string& rightKey) {
     try {
-        return codec::display(codec::decode(item.leftKey.empty() ? item.rightKey : item.leftKey));
+        return codec::display(codec::decode(leftKey.empty() ? rightKey : leftKey));
     } catch (const Error&) {
         return "?";
     }
 }
+
+std::string displayKey(const MatchedItem& item) { return displayKey(item.leftKey, item.rightKey); }
 
 constexpr const char* kNoSide = "NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL";
 
@@ -252,7 +254,6 @@ private:
 
     // The executor's open batches and the state updates waiting on them.
     struct Pending {
-        std::string displayKey;
         std::optional<std::int64_t> seq;
         std::string leftKey;
         std::string rightKey;
@@ -594,9 +595,10 @@ bool Run::plan() {
         item.left = readSideRow(rows, 0);
         item.right = readSideRow(rows, 9);
         completeItem(item);
-        const std::string key = displayKey(item);
-        if (auto decision = m_decisions.find(key); decision != m_decisions.end()) {
-            item.input.decision = decision->second;
+        if (!m_decisions.empty()) {
+            if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
+                item.input.decision = decision->second;
+            }
         }
         const ItemPlan plan = engine::planItem(item.input, m_document.direction,
                                                m_document.conflictResolution, m_pairs.size());
@@ -604,7 +606,7 @@ bool Run::plan() {
             ++conflicts;
             if (plan.resolution == "fail") {
                 abort(ErrorCode::Aborted,
-                      "conflict on item " + key + " (" + plan.reason +
+                      "conflict on item " + displayKey(item) + " (" + plan.reason +
                           ") and the connection's conflict resolution is 'fail'; nothing was "
                           "written");
                 return false;
@@ -632,7 +634,7 @@ bool Run::plan() {
                 PlannedChange change;
                 change.target = side;
                 change.kind = changeKind(op);
-                change.key = key;
+                change.key = displayKey(item);
                 if (op == WriteOp::Update) {
                     const auto& names = pairNames(side);
                     const std::string_view from =
@@ -745,8 +747,10 @@ void Run::apply() {
         item.left = readSideRow(rows, 0);
         item.right = readSideRow(rows, 9);
         completeItem(item);
-        if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
-            item.input.decision = decision->second;
+        if (!m_decisions.empty()) {
+            if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
+                item.input.decision = decision->second;
+            }
         }
         const ItemPlan plan = engine::planItem(item.input, m_document.direction,
                                                m_document.conflictResolution, m_pairs.size());
@@ -782,7 +786,6 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
         return;
     }
     Pending pending;
-    pending.displayKey = displayKey(item);
     pending.seq = item.seq;
     pending.leftKey = item.leftKey;
     pending.rightKey = item.rightKey;
@@ -829,7 +832,7 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
                 const auto& source = fromRight ? rightValues : leftValues;
                 if (source.size() != pairCount) {
                     m_pending[owner].failed = true;
-                    ItemError error{side, m_pending[owner].displayKey,
+                    ItemError error{side, displayKey(m_pending[owner].leftKey, m_pending[owner].rightKey),
                                     "internal error: the values to write were not indexed"};
                     if (m_report.errors.size() < kMaxListed) {
                         m_report.errors.push_back(std::move(error));
@@ -873,7 +876,7 @@ void Run::flush() {
                 pending.failed = true;
                 ++counts.failed;
                 if (m_report.errors.size() < kMaxListed) {
-                    m_report.errors.push_back(ItemError{side, pending.displayKey, outcome.error});
+                    m_report.errors.push_back(ItemError{side, displayKey(pending.leftKey, pending.rightKey), outcome.error});
                 }
                 continue;
             }
@@ -883,7 +886,7 @@ void Run::flush() {
                     if (outcome.key.empty()) {
                         pending.failed = true;  // inserted, but it cannot be remembered
                         m_report.warnings.push_back("the provider returned no key for " +
-                                                    pending.displayKey);
+                                                    displayKey(pending.leftKey, pending.rightKey));
                     } else {
                         (side == Side::Left ? pending.leftKey : pending.rightKey) =
                             codec::encode(outcome.key);

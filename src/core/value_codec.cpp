@@ -65,9 +65,17 @@ void encodeAppend(std::string& out, const Value& value) {
         case ValueType::Bool:
             putPayload(out, ValueType::Bool, value.asBool() ? "1" : "0");
             break;
-        case ValueType::Int:
-            putPayload(out, ValueType::Int, numberText(value.asInt()));
+        case ValueType::Int: {
+            // Big-endian with the sign bit flipped: byte order is numeric order, so keys that
+            // arrive in order are appended to the state store's indexes instead of scattered.
+            const auto bits = static_cast<std::uint64_t>(value.asInt()) ^ (1ULL << 63);
+            char bytes[8];
+            for (int i = 0; i < 8; ++i) {
+                bytes[i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+            }
+            putPayload(out, ValueType::Int, std::string_view(bytes, 8));
             break;
+        }
         case ValueType::Double:
             putPayload(out, ValueType::Double, numberText(value.asDouble()));
             break;
@@ -121,9 +129,17 @@ std::vector<Value> decode(std::string_view bytes) {
             case ValueType::Bool:
                 values.emplace_back(payload == "1");
                 break;
-            case ValueType::Int:
-                values.emplace_back(parseNumber<std::int64_t>(payload));
+            case ValueType::Int: {
+                if (payload.size() != 8) {
+                    throw Error(ErrorCode::StateStore, "the local state holds a malformed number");
+                }
+                std::uint64_t bits = 0;
+                for (const char b : payload) {
+                    bits = (bits << 8) | static_cast<unsigned char>(b);
+                }
+                values.emplace_back(static_cast<std::int64_t>(bits ^ (1ULL << 63)));
                 break;
+            }
             case ValueType::Double:
                 values.emplace_back(parseNumber<double>(payload));
                 break;

@@ -1,0 +1,314 @@
+// SQL dialects: identifier quoting, statement shapes and limits per database system.
+#include "odbc_dialect.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ferry::odbc {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+std::string joinQuoted(const Dialect& dialect, const std::vector<std::string>& names,
+                       std::string_view separator, std::string_view suffix = {}) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) {
+            out += separator;
+        }
+        out += dialect.quoteIdentifier(names[i]);
+        out += suffix;
+    }
+    return out;
+}
+
+// The upper-cased words of `sql` outside quotes and brackets (enough to spot TOP and LIMIT).
+std::vector<std::string> topLevelWords(std::string_view sql) {
+    std::vector<std::string> words;
+    std::string word;
+    int depth = 0;
+    char quote = 0;
+    auto flush = [&] {
+        if (!word.empty() && depth == 0) {
+            words.push_back(word);
+        }
+        word.clear();
+    };
+    for (const char c : sql) {
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            }
+            continue;
+        }
+        if (c == '\'' || c == '"' || c == '`') {
+            flush();
+            quote = c;
+        } else if (c == '[') {
+            flush();
+            quote = ']';
+        } else if (c == '(') {
+            flush();
+            ++depth;
+        } else if (c == ')') {
+            flush();
+            --depth;
+        } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+            word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        } else {
+            flush();
+        }
+    }
+    flush();
+    return words;
+}
+
+}  // namespace
+
+Dialect Dialect::forDbmsName(std::string_view dbmsName) {
+    if (contains(dbmsName, "sql server")) {
+        return Dialect(DialectKind::SqlServer);
+    }
+    if (contains(dbmsName, "postgres")) {
+        return Dialect(DialectKind::PostgreSql);
+    }
+    if (contains(dbmsName, "sqlite")) {
+        return Dialect(DialectKind::Sqlite);
+    }
+    if (contains(dbmsName, "mysql") || contains(dbmsName, "mariadb")) {
+        return Dialect(DialectKind::MySql);
+    }
+    return Dialect(DialectKind::Generic);
+}
+
+Dialect::Dialect(DialectKind kind) : m_kind(kind) {}
+
+const char* Dialect::displayName() const {
+    switch (m_kind) {
+        case DialectKind::SqlServer:
+            return "SQL Server";
+        case DialectKind::PostgreSql:
+            return "PostgreSQL";
+        case DialectKind::Sqlite:
+            return "SQLite";
+        case DialectKind::MySql:
+            return "MySQL/MariaDB";
+        case DialectKind::Generic:
+            break;
+    }
+    return "SQL (generic)";
+}
+
+std::string Dialect::quoteIdentifier(std::string_view name) const {
+    char open = '"';
+    char close = '"';
+    if (m_kind == DialectKind::SqlServer) {
+        open = '[';
+        close = ']';
+    } else if (m_kind == DialectKind::MySql) {
+        open = '`';
+        close = '`';
+    }
+    std::string out;
+    out.reserve(name.size() + 2);
+    out.push_back(open);
+    for (const char c : name) {
+        out.push_back(c);
+        if (c == close) {
+            out.push_back(close);
+        }
+    }
+    out.push_back(close);
+    return out;
+}
+
+std::vector<std::string> Dialect::storedParts(const TableName& name) const {
+    std::vector<std::string> parts = name.parts;
+    if (m_kind == DialectKind::PostgreSql) {
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            if (i >= name.quoted.size() || !name.quoted[i]) {
+                parts[i] = lower(parts[i]);
+            }
+        }
+    }
+    return parts;
+}
+
+std::string Dialect::quoteTable(const TableName& name) const {
+    return joinQuoted(*this, storedParts(name), ".");
+}
+
+std::size_t Dialect::maxParameters() const {
+    switch (m_kind) {
+        case DialectKind::SqlServer:
+            return 2100;
+        case DialectKind::PostgreSql:
+            return 32767;
+        case DialectKind::Sqlite:
+            // SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32, but the driver may bundle an
+            // older SQLite or a build with the historic limit: 999 is safe everywhere.
+            return 999;
+        case DialectKind::MySql:
+            return 65535;
+        case DialectKind::Generic:
+            break;
+    }
+    return 1000;
+}
+
+std::size_t Dialect::rowsPerInsert(std::size_t columnCount) const {
+    if (m_kind == DialectKind::Generic || columnCount == 0) {
+        return 1;
+    }
+    return std::clamp<std::size_t>(maxParameters() / columnCount, 1, maxRowsPerInsert());
+}
+
+GeneratedKeys Dialect::generatedKeys() const {
+    switch (m_kind) {
+        case DialectKind::SqlServer:
+            return GeneratedKeys::OutputInserted;
+        case DialectKind::PostgreSql:
+            return GeneratedKeys::Returning;
+        case DialectKind::Sqlite:
+            // The SQLite ODBC driver only returns rows for statements that start with SELECT,
+            // so RETURNING (SQLite 3.35+) is of no use through it.
+            return GeneratedKeys::LastInsertRowid;
+        case DialectKind::MySql:
+            return GeneratedKeys::LastInsertId;
+        case DialectKind::Generic:
+            break;
+    }
+    return GeneratedKeys::None;
+}
+
+std::string Dialect::insertStatement(const TableName& table,
+                                     const std::vector<std::string>& columns, std::size_t rows,
+                                     const std::vector<std::string>& returning) const {
+    std::string sql = "INSERT INTO " + quoteTable(table);
+    if (!columns.empty()) {
+        sql += " (" + joinQuoted(*this, columns, ", ") + ")";
+    }
+    if (!returning.empty() && generatedKeys() == GeneratedKeys::OutputInserted) {
+        sql += " OUTPUT ";
+        for (std::size_t i = 0; i < returning.size(); ++i) {
+            sql += (i > 0 ? ", inserted." : "inserted.") + quoteIdentifier(returning[i]);
+        }
+    }
+    if (columns.empty()) {
+        sql += " DEFAULT VALUES";
+    } else {
+        std::string tuple = "(";
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            tuple += i > 0 ? ", ?" : "?";
+        }
+        tuple += ")";
+        sql += " VALUES ";
+        sql.reserve(sql.size() + rows * (tuple.size() + 2));
+        for (std::size_t row = 0; row < rows; ++row) {
+            if (row > 0) {
+                sql += ", ";
+            }
+            sql += tuple;
+        }
+    }
+    if (!returning.empty() && generatedKeys() == GeneratedKeys::Returning) {
+        sql += " RETURNING " + joinQuoted(*this, returning, ", ");
+    }
+    return sql;
+}
+
+std::string Dialect::lastInsertKeyQuery() const {
+    switch (generatedKeys()) {
+        case GeneratedKeys::LastInsertRowid:
+            return "SELECT last_insert_rowid()";
+        case GeneratedKeys::LastInsertId:
+            return "SELECT LAST_INSERT_ID()";
+        default:
+            break;
+    }
+    return {};
+}
+
+std::string Dialect::updateStatement(const TableName& table,
+                                     const std::vector<std::string>& columns,
+                                     const std::vector<std::string>& keyColumns) const {
+    return "UPDATE " + quoteTable(table) + " SET " + joinQuoted(*this, columns, ", ", " = ?") +
+           " WHERE " + joinQuoted(*this, keyColumns, " AND ", " = ?");
+}
+
+std::string Dialect::deleteStatement(const TableName& table,
+                                     const std::vector<std::string>& keyColumns) const {
+    return "DELETE FROM " + quoteTable(table) + " WHERE " +
+           joinQuoted(*this, keyColumns, " AND ", " = ?");
+}
+
+std::string Dialect::limitedSelect(std::string_view select, std::size_t rows) const {
+    const std::string count = std::to_string(rows);
+    const std::vector<std::string> words = topLevelWords(select);
+    const auto has = [&words](std::string_view word) {
+        return std::find(words.begin(), words.end(), word) != words.end();
+    };
+    switch (m_kind) {
+        case DialectKind::SqlServer: {
+            if (has("TOP") || has("OFFSET")) {
+                return "SELECT TOP (" + count + ") * FROM (" + std::string(select) +
+                       ") AS ferry_limited";
+            }
+            // Insert TOP after SELECT [DISTINCT|ALL].
+            std::size_t pos = select.find_first_not_of(" \t\r\n");
+            pos = pos == std::string_view::npos ? 0 : pos + 6;  // "SELECT"
+            std::string rest(select.substr(pos));
+            std::string head(select.substr(0, pos));
+            const std::size_t wordStart = rest.find_first_not_of(" \t\r\n");
+            if (wordStart != std::string::npos) {
+                const std::string next = lower(rest.substr(wordStart, 9));
+                for (const char* modifier : {"distinct", "all"}) {
+                    const std::size_t length = std::char_traits<char>::length(modifier);
+                    if (next.compare(0, length, modifier) == 0 &&
+                        (next.size() == length ||
+                         std::isspace(static_cast<unsigned char>(next[length])))) {
+                        head += rest.substr(0, wordStart + length);
+                        rest.erase(0, wordStart + length);
+                        break;
+                    }
+                }
+            }
+            return head + " TOP (" + count + ")" + rest;
+        }
+        case DialectKind::PostgreSql:
+        case DialectKind::Sqlite:
+        case DialectKind::MySql:
+            if (has("LIMIT") || has("OFFSET") || has("FETCH")) {
+                return "SELECT * FROM (" + std::string(select) + ") AS ferry_limited LIMIT " +
+                       count;
+            }
+            return std::string(select) + " LIMIT " + count;
+        case DialectKind::Generic:
+            break;
+    }
+    if (rows == 0) {
+        return "SELECT * FROM (" + std::string(select) + ") ferry_limited WHERE 1 = 0";
+    }
+    return std::string(select);
+}
+
+std::vector<std::string> Dialect::sessionSetup() const {
+    if (m_kind == DialectKind::PostgreSql) {
+        // Ferry's date-times are UTC: timestamptz values must come back in UTC, and naive
+        // timestamps written into timestamptz columns must be read as UTC.
+        return {"SET TIME ZONE 'UTC'"};
+    }
+    return {};
+}
+
+}  // namespace ferry::odbc
