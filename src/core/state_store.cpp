@@ -121,9 +121,10 @@ StateStore::StateStore(const std::filesystem::path& path) : m_path(path) {
     }
     m_db = sqlite::open(path.string());
     try {
-        sqlite::exec(m_db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000; "
-                     "PRAGMA foreign_keys=ON;");
+        sqlite::exec(
+            m_db,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000; "
+            "PRAGMA foreign_keys=ON;");
         sqlite::exec(m_db, kSchema);
         sqlite::Statement version(m_db, "SELECT value FROM meta WHERE key='schema_version'");
         if (version.step()) {

@@ -156,7 +156,9 @@ std::string displayKey(const std::string& leftKey, const std::string& rightKey) 
     }
 }
 
-std::string displayKey(const MatchedItem& item) { return displayKey(item.leftKey, item.rightKey); }
+std::string displayKey(const MatchedItem& item) {
+    return displayKey(item.leftKey, item.rightKey);
+}
 
 constexpr const char* kNoSide = "NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL";
 
@@ -832,7 +834,8 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
                 const auto& source = fromRight ? rightValues : leftValues;
                 if (source.size() != pairCount) {
                     m_pending[owner].failed = true;
-                    ItemError error{side, displayKey(m_pending[owner].leftKey, m_pending[owner].rightKey),
+                    ItemError error{side,
+                                    displayKey(m_pending[owner].leftKey, m_pending[owner].rightKey),
                                     "internal error: the values to write were not indexed"};
                     if (m_report.errors.size() < kMaxListed) {
                         m_report.errors.push_back(std::move(error));
@@ -876,7 +879,8 @@ void Run::flush() {
                 pending.failed = true;
                 ++counts.failed;
                 if (m_report.errors.size() < kMaxListed) {
-                    m_report.errors.push_back(ItemError{side, displayKey(pending.leftKey, pending.rightKey), outcome.error});
+                    m_report.errors.push_back(ItemError{
+                        side, displayKey(pending.leftKey, pending.rightKey), outcome.error});
                 }
                 continue;
             }
