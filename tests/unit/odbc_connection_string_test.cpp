@@ -82,11 +82,19 @@ TEST(OdbcConnectionString, PlainOdbcPassesThroughWithThePassword) {
     const auto out =
         translate("Driver=SQLite3;Database=/tmp/a b.db;", linuxWith({"SQLite3"}), "pw");
     EXPECT_FALSE(out.adoNet);
-    EXPECT_EQ(out.text, "Driver={SQLite3};Database=/tmp/a b.db;PWD=pw;");
+    EXPECT_EQ(out.text, "Driver={SQLite3};Database=/tmp/a b.db;PWD=pw;StepAPI=1;");
     const auto own = translate("Driver={X};Server=h;Uid=u;Pwd={a;b};", linuxWith({}), "other");
     EXPECT_EQ(own.text, "Driver={X};Server=h;Uid=u;Pwd={a;b};") << "the string's own password wins";
     EXPECT_EQ(own.redacted, "Driver={X};Server=h;Uid=u;Pwd=***;");
     EXPECT_EQ(own.user, "u");
+}
+
+TEST(OdbcConnectionString, SqliteStepsThroughResultsUnlessTheUserChose) {
+    const auto catalog = linuxWith({"SQLite3"});
+    EXPECT_EQ(translate("Driver=SQLite3;Database=a.db;", catalog).text,
+              "Driver={SQLite3};Database=a.db;StepAPI=1;");
+    EXPECT_EQ(translate("Driver=SQLite3;Database=a.db;StepAPI=0;", catalog).text,
+              "Driver={SQLite3};Database=a.db;StepAPI=0;");
 }
 
 TEST(OdbcConnectionString, PostgresStreamsAndUsesTheUnicodeDriver) {

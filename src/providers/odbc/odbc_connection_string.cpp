@@ -274,6 +274,12 @@ TranslatedConnection translateAdoNet(const ConnectionString& input, const std::s
             entries.emplace_back(key, value);
         }
     }
+    if (containsIgnoreCase(out.driver, "sqlite") && !input.has("StepAPI")) {
+        // Step through results instead of sqlite3_get_table(), which holds the whole result in
+        // memory (hundreds of MB for a million rows).
+        entries.emplace_back("StepAPI", "1");
+    }
+
     out.text = toOdbcString(entries);
     for (auto& entry : entries) {
         if (equalsIgnoreCase(entry.first, "PWD")) {
@@ -394,6 +400,12 @@ TranslatedConnection translateConnectionString(const ConnectionString& input,
         if (!input.has("MaxLongVarcharSize")) {
             entries.emplace_back("MaxLongVarcharSize", "0");
         }
+    }
+
+    if (containsIgnoreCase(out.driver, "sqlite") && !input.has("StepAPI")) {
+        // Step through results instead of sqlite3_get_table(), which holds the whole result in
+        // memory (hundreds of MB for a million rows).
+        entries.emplace_back("StepAPI", "1");
     }
 
     out.text = toOdbcString(entries);
