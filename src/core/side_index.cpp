@@ -233,12 +233,11 @@ SideIndex::~SideIndex() {
     std::filesystem::remove(m_file, ignored);
 }
 
-std::string SideIndex::keyOf(const Record& record) const {
-    std::string key;
+void SideIndex::keyOf(const Record& record, std::string& key) const {
+    key.clear();
     for (const auto column : m_setup.keyColumns) {
         codec::encodeAppend(key, record.values[column]);
     }
-    return key;
 }
 
 void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
@@ -246,34 +245,16 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
     std::string hashes;
     std::vector<Value> values;
     sqlite::exec(m_scratch, "BEGIN");
+    // One read transaction for the page's lookups, not one per lookup (each costs WAL locks).
+    const bool lookups = !neededOnly && m_connection >= 0;
+    if (lookups) {
+        sqlite::exec(m_state, "BEGIN");
+    }
+    std::string key;
+    std::string stateHashes;
+    std::string otherKey;
     for (const auto& record : page) {
-        const std::string key = keyOf(record);
-        std::optional<std::int64_t> seq;
-        std::string stateHashes;
-        std::string otherKey;
-        std::int64_t storedRowHash = 0;
-        if (neededOnly) {
-            m_needLookup->bindBlob(1, key);
-            const bool found = m_needLookup->step();
-            if (found) {
-                seq = m_needLookup->int64(0);
-                stateHashes = std::string(m_needLookup->blob(1));
-            }
-            m_needLookup->reset();
-            if (!found) {
-                continue;
-            }
-        } else {
-            m_lookup->bind(1, m_connection).bindBlob(2, key);
-            if (m_lookup->step()) {
-                seq = m_lookup->int64(0);
-                storedRowHash = m_lookup->int64(1);
-                stateHashes = std::string(m_lookup->blob(2));
-                otherKey = std::string(m_lookup->blob(3));
-            }
-            m_lookup->reset();
-        }
-
+        keyOf(record, key);
         hashes.clear();
         for (std::size_t p = 0; p < pairCount; ++p) {
             const Value& value = record.values[m_setup.pairColumns[p]];
@@ -283,15 +264,38 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
                                    : hashForCompare(coerce(value, type), type));
         }
         const std::int64_t hash = rowHash(hashes);
-        if (seq && !neededOnly) {
-            const auto index = static_cast<std::size_t>(*seq);
-            if (index < m_seen.size() && !m_seen[index]) {
-                m_seen[index] = true;
-                ++m_seenCount;
+
+        std::optional<std::int64_t> seq;
+        stateHashes.clear();
+        otherKey.clear();
+        if (neededOnly) {
+            m_needLookup->bindBlob(1, key);
+            const bool found = m_needLookup->step();
+            if (found) {
+                seq = m_needLookup->int64(0);
+                stateHashes.assign(m_needLookup->blob(1));
             }
-            if (hash == storedRowHash) {
-                continue;  // unchanged since the last sync: nothing to remember
+            m_needLookup->reset();
+            if (!found) {
+                continue;
             }
+        } else if (lookups) {
+            m_lookup->bind(1, m_connection).bindBlob(2, key);
+            if (m_lookup->step()) {
+                seq = m_lookup->int64(0);
+                const auto index = static_cast<std::size_t>(*seq);
+                if (index < m_seen.size() && !m_seen[index]) {
+                    m_seen[index] = true;
+                    ++m_seenCount;
+                }
+                if (hash == m_lookup->int64(1)) {
+                    m_lookup->reset();
+                    continue;  // unchanged since the last sync: nothing to remember
+                }
+                stateHashes.assign(m_lookup->blob(2));
+                otherKey.assign(m_lookup->blob(3));
+            }
+            m_lookup->reset();
         }
 
         std::string correlation;
@@ -346,6 +350,9 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
             insert.bindNull(9);
         }
         insert.run();
+    }
+    if (lookups) {
+        sqlite::exec(m_state, "COMMIT");
     }
     sqlite::exec(m_scratch, "COMMIT");
 }

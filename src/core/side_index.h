@@ -73,7 +73,7 @@ public:
 
 private:
     void indexPage(std::vector<Record>& page, bool neededOnly);
-    std::string keyOf(const Record& record) const;
+    void keyOf(const Record& record, std::string& key) const;
 
     const SideSetup& m_setup;
     std::filesystem::path m_file;
