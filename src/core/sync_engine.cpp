@@ -219,6 +219,7 @@ private:
     bool indexSides();
     bool fetchDriftValues();
     bool plan();
+    ItemPlan planRow(const sqlite::Statement& rows, MatchedItem& item) const;
     void apply();
     void applyItem(MatchedItem& item, const ItemPlan& plan);
     void flush();
@@ -582,6 +583,20 @@ bool Run::fetchDriftValues() {
     return source.readNeeded(m_options.cancel);
 }
 
+// One row of the planner's join: the matched item and what to do with it.
+ItemPlan Run::planRow(const sqlite::Statement& rows, MatchedItem& item) const {
+    item.left = readSideRow(rows, 0);
+    item.right = readSideRow(rows, 9);
+    completeItem(item);
+    if (!m_decisions.empty()) {
+        if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
+            item.input.decision = decision->second;
+        }
+    }
+    return engine::planItem(item.input, m_document.direction, m_document.conflictResolution,
+                            m_pairs.size());
+}
+
 // Pass 1: classify every item without writing: counts for the delete guard, the `fail` policy
 // and dry runs.
 bool Run::plan() {
@@ -594,16 +609,7 @@ bool Run::plan() {
     sqlite::Statement rows(m_plan, planQuery(false));
     while (rows.step()) {
         MatchedItem item;
-        item.left = readSideRow(rows, 0);
-        item.right = readSideRow(rows, 9);
-        completeItem(item);
-        if (!m_decisions.empty()) {
-            if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
-                item.input.decision = decision->second;
-            }
-        }
-        const ItemPlan plan = engine::planItem(item.input, m_document.direction,
-                                               m_document.conflictResolution, m_pairs.size());
+        const ItemPlan plan = planRow(rows, item);
         if (plan.conflict) {
             ++conflicts;
             if (plan.resolution == "fail") {
@@ -746,16 +752,7 @@ void Run::apply() {
     sqlite::Statement rows(m_plan, planQuery(true));
     while (rows.step()) {
         MatchedItem item;
-        item.left = readSideRow(rows, 0);
-        item.right = readSideRow(rows, 9);
-        completeItem(item);
-        if (!m_decisions.empty()) {
-            if (auto decision = m_decisions.find(displayKey(item)); decision != m_decisions.end()) {
-                item.input.decision = decision->second;
-            }
-        }
-        const ItemPlan plan = engine::planItem(item.input, m_document.direction,
-                                               m_document.conflictResolution, m_pairs.size());
+        const ItemPlan plan = planRow(rows, item);
         if (plan.ignoredOneSided) {
             ++m_ignoredOneSided;
         }
