@@ -5,12 +5,15 @@
 #   e.g. bench/run.sh                      100000 and 1000000 rows
 #        bench/run.sh 20000 --edit         20000 rows, plus the rerun after editing 0.1%
 #        bench/run.sh --batch-size 500     options go to every ferry_bench_sql run
-# Environment: FERRY_BENCH_BUILD_DIR (default build-bench), FERRY_BENCH_JOBS (default 2).
+# Environment: FERRY_BENCH_BUILD_DIR (default build-bench), FERRY_BENCH_JOBS (default 2),
+# FERRY_BENCH_REPEAT (runs per row count, default 1: the machine is shared, so repeat and take
+# the median when the figures matter).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FERRY_BENCH_BUILD_DIR:-$root/build-bench}
 jobs=${FERRY_BENCH_JOBS:-2}
+repeat=${FERRY_BENCH_REPEAT:-1}
 
 rows=()
 options=()
@@ -37,7 +40,10 @@ connection=$(head -n 1 "$pgdir/connection.txt")
 echo "ferry bench on $(nproc) cores, $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
 status=0
 for n in "${rows[@]}"; do
-    echo
-    "$build/bin/ferry_bench_sql" --rows "$n" --pg "$connection" "${options[@]}" || status=$?
+    for ((i = 1; i <= repeat; i++)); do
+        echo
+        echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+        "$build/bin/ferry_bench_sql" --rows "$n" --pg "$connection" "${options[@]}" || status=$?
+    done
 done
 exit "$status"
