@@ -43,7 +43,7 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage =
     "usage: ferry_bench_sql [--rows N] [--pg CONNECTION] [--work-dir DIR] [--batch-size N]\n"
     "                       [--table NAME] [--sqlite-extra KV] [--reruns N]\n"
-    "                       [--edit] [--json] [--keep]\n"
+    "                       [--edit] [--edit-every K] [--json] [--keep]\n"
     "  --rows N          rows to generate (default 100000)\n"
     "  --pg CONNECTION   ODBC connection string of the PostgreSQL target (default: the first\n"
     "                    line of the file named by FERRY_TEST_PG_FILE)\n"
@@ -55,6 +55,7 @@ constexpr const char* kUsage =
     "  --sqlite-extra KV extra keys for the SQLite connection string, e.g. \"StepAPI=1;\"\n"
     "  --reruns N        no-change reruns after the first sync (default 1; 0 for profiling)\n"
     "  --edit            also time a rerun after editing 0.1% of the source rows\n"
+    "  --edit-every K    the edited rerun changes every K-th row (default 1000: 0.1%)\n"
     "  --json            print the figures as one JSON object instead of a table\n"
     "  --keep            keep the work directory and the PostgreSQL table\n";
 
@@ -91,10 +92,9 @@ struct Row {
 
 constexpr std::array<const char*, 8> kFirstNames = {"Zoë",      "Renée", "Łukasz", "Søren",
                                                     "東京太郎", "Ольга", "José",   "Ana"};
-constexpr std::int64_t kEditEvery = 1000;  // --edit changes every 1000th row: 0.1%
-
-bool isEdited(std::int64_t id) {
-    return id % kEditEvery == 0;
+// --edit changes every `editEvery`-th row (default 1000: 0.1%); 0 means no row was edited.
+bool isEdited(std::int64_t id, std::int64_t editEvery) {
+    return editEvery > 0 && id % editEvery == 0;
 }
 
 Row makeRow(std::int64_t id, bool edited) {
@@ -153,10 +153,10 @@ struct Checksums {
     std::int64_t sumNameBytes = 0;
 };
 
-Checksums expectedChecksums(std::int64_t rows, bool edited) {
+Checksums expectedChecksums(std::int64_t rows, std::int64_t editEvery) {
     Checksums sums;
     for (std::int64_t id = 1; id <= rows; ++id) {
-        const Row row = makeRow(id, edited && isEdited(id));
+        const Row row = makeRow(id, isEdited(id, editEvery));
         ++sums.count;
         sums.sumId += id;
         ++sums.distinctNames;  // names are unique by construction
@@ -262,8 +262,9 @@ void generateSource(const fs::path& file, const std::string& table, std::int64_t
     db.exec("COMMIT");
 }
 
-// Applies the --edit change (every 1000th row) to the source; returns the rows changed.
-std::int64_t editSource(const fs::path& file, const std::string& table, std::int64_t rows) {
+// Applies the --edit change (every `editEvery`-th row) to the source; returns the rows changed.
+std::int64_t editSource(const fs::path& file, const std::string& table, std::int64_t rows,
+                        std::int64_t editEvery) {
     SqliteFile db(file);
     db.exec("BEGIN");
     sqlite3_stmt* update =
@@ -272,7 +273,7 @@ std::int64_t editSource(const fs::path& file, const std::string& table, std::int
                    "birthday=?8 WHERE id=?1");
     std::array<std::string, 5> texts;
     std::int64_t edited = 0;
-    for (std::int64_t id = kEditEvery; id <= rows; id += kEditEvery) {
+    for (std::int64_t id = editEvery; id <= rows; id += editEvery) {
         bindRow(update, makeRow(id, true), texts);
         db.step(update);
         ++edited;
@@ -392,9 +393,9 @@ void createTarget(OdbcSession& pg, const std::string& table) {
 // Compares the target's aggregates and a few whole rows with what the generator produced;
 // returns one line per mismatch.
 std::vector<std::string> verifyTarget(OdbcSession& pg, const std::string& table, std::int64_t rows,
-                                      bool edited) {
+                                      std::int64_t editEvery) {
     std::vector<std::string> problems;
-    const Checksums want = expectedChecksums(rows, edited);
+    const Checksums want = expectedChecksums(rows, editEvery);
     const auto got = pg.firstRow(
         "SELECT COUNT(*), COALESCE(SUM(id), 0), COUNT(DISTINCT name), COUNT(email), "
         "COALESCE(SUM(amount), 0)::text, COUNT(*) FILTER (WHERE active), COUNT(birthday), "
@@ -426,11 +427,12 @@ std::vector<std::string> verifyTarget(OdbcSession& pg, const std::string& table,
 
     // Whole rows, every column compared exactly (names as hex: the narrow ODBC API would
     // convert them through the client character set).
-    for (const std::int64_t id : {std::int64_t{1}, rows / 2, rows - rows % kEditEvery, rows}) {
+    const std::int64_t lastEdited = editEvery > 0 ? rows - rows % editEvery : rows - 1;
+    for (const std::int64_t id : {std::int64_t{1}, rows / 2, lastEdited, rows}) {
         if (id < 1) {
             continue;
         }
-        const Row row = makeRow(id, edited && isEdited(id));
+        const Row row = makeRow(id, isEdited(id, editEvery));
         const auto actual = pg.firstRow(
             "SELECT encode(convert_to(name, 'UTF8'), 'hex'), email, amount::text, score, active, "
             "created::text, birthday::text FROM " +
@@ -628,6 +630,7 @@ struct BenchConfig {
     std::string sqliteExtra;
     int reruns = 1;
     bool edit = false;
+    std::int64_t editEvery = 1000;
     bool json = false;
     bool keep = false;
 };
@@ -769,6 +772,13 @@ std::string runJson(const RunFigures& run, std::int64_t rows) {
     return out.str();
 }
 
+// "0.1%" for every 1000th row.
+std::string editedShare(std::int64_t editEvery) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g%%", 100.0 / static_cast<double>(editEvery));
+    return buffer;
+}
+
 // --- main --------------------------------------------------------------------------------------
 
 std::optional<BenchConfig> parseArguments(int argc, char** argv) {
@@ -798,6 +808,9 @@ std::optional<BenchConfig> parseArguments(int argc, char** argv) {
             config.reruns = std::stoi(value(i));
         } else if (arg == "--edit") {
             config.edit = true;
+        } else if (arg == "--edit-every") {
+            config.edit = true;
+            config.editEvery = std::stoll(value(i));
         } else if (arg == "--json") {
             config.json = true;
         } else if (arg == "--keep") {
@@ -809,9 +822,9 @@ std::optional<BenchConfig> parseArguments(int argc, char** argv) {
             throw std::invalid_argument("unknown argument '" + arg + "'");
         }
     }
-    if (config.rows < 1 || config.batchSize < 1 || config.reruns < 0) {
+    if (config.rows < 1 || config.batchSize < 1 || config.reruns < 0 || config.editEvery < 1) {
         throw std::invalid_argument(
-            "--rows and --batch-size must be at least 1, --reruns at least 0");
+            "--rows, --batch-size and --edit-every must be at least 1, --reruns at least 0");
     }
     if (config.pgConnection.empty()) {
         const char* file = std::getenv("FERRY_TEST_PG_FILE");
@@ -903,7 +916,7 @@ int runBenchmark(const BenchConfig& config) {
     runs.push_back(
         runSync(registry, instrumentation, store, document, options, scratch, "first sync"));
     note(checkRun(runs.back(), config.rows, 0, config.rows));
-    for (auto& problem : verifyTarget(pg, config.table, config.rows, false)) {
+    for (auto& problem : verifyTarget(pg, config.table, config.rows, 0)) {
         note("after the first sync: " + problem);
     }
     for (int i = 0; i < config.reruns; ++i) {
@@ -914,11 +927,11 @@ int runBenchmark(const BenchConfig& config) {
     }
     std::int64_t edited = 0;
     if (config.edit) {
-        edited = editSource(source, config.table, config.rows);
+        edited = editSource(source, config.table, config.rows, config.editEvery);
         runs.push_back(runSync(registry, instrumentation, store, document, options, scratch,
-                               "rerun, 0.1% edited"));
+                               "rerun, " + editedShare(config.editEvery) + " edited"));
         note(checkRun(runs.back(), 0, edited, config.rows));
-        for (auto& problem : verifyTarget(pg, config.table, config.rows, true)) {
+        for (auto& problem : verifyTarget(pg, config.table, config.rows, config.editEvery)) {
             note("after the edited rerun: " + problem);
         }
     }

@@ -217,15 +217,20 @@ SideIndex::SideIndex(const SideSetup& setup, const std::filesystem::path& scratc
     m_insert = std::make_unique<sqlite::Statement>(
         m_scratch, "INSERT INTO ch(seq, k, ck, h, v, m, del, ok, sh) VALUES(?,?,?,?,?,?,?,?,?)");
     const bool left = setup.side == Side::Left;
-    m_lookup = std::make_unique<sqlite::Statement>(
-        m_state, std::string("SELECT id, row_hash, hashes, ") + (left ? "right_key" : "left_key") +
-                     " FROM items WHERE conn=? AND " + (left ? "left_key" : "right_key") + "=?");
+    const std::string own = left ? "left_key" : "right_key";
+    const std::string columns = "SELECT " + own + ", id, row_hash, hashes, " +
+                                (left ? "right_key" : "left_key") +
+                                " FROM items WHERE conn=?1 AND ";
+    m_point = std::make_unique<sqlite::Statement>(m_state, columns + own + "=?2");
+    m_range = std::make_unique<sqlite::Statement>(
+        m_state, columns + own + " BETWEEN ?2 AND ?3 ORDER BY " + own + " LIMIT ?4");
     m_seen.assign(static_cast<std::size_t>(maxItemId) + 1, false);
 }
 
 SideIndex::~SideIndex() {
     m_insert.reset();
-    m_lookup.reset();
+    m_point.reset();
+    m_range.reset();
     m_needLookup.reset();
     sqlite3_close(m_scratch);
     sqlite3_close(m_state);
@@ -240,6 +245,67 @@ void SideIndex::keyOf(const Record& record, std::string& key) const {
     }
 }
 
+namespace {
+
+// Columns: key, id, row_hash, hashes, other side's key.
+void readMatch(const sqlite::Statement& row, std::int64_t recordHash, StateMatch& match) {
+    match.seq = row.int64(1);
+    match.changed = recordHash != row.int64(2);
+    if (match.changed) {
+        match.stateHashes.assign(row.blob(3));
+        match.otherKey.assign(row.blob(4));
+    }
+}
+
+}  // namespace
+
+// Finds the state items of a page's keys. Records mostly arrive in (or near) key order, so one
+// range scan over the page's keys replaces thousands of index seeks; keys the bounded scan does
+// not reach are looked up one by one.
+void SideIndex::lookUp(const std::vector<std::string>& keys,
+                       const std::vector<std::int64_t>& recordHashes,
+                       std::vector<StateMatch>& matches) {
+    const std::size_t count = keys.size();
+    if (count == 0) {
+        return;
+    }
+    std::vector<std::size_t> order(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        order[i] = i;
+    }
+    std::sort(order.begin(), order.end(),
+              [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    const auto limit = static_cast<std::int64_t>(2 * count + 64);
+    m_range->bind(1, m_connection).bindBlob(2, keys[order.front()]).bindBlob(3, keys[order.back()]);
+    m_range->bind(4, limit);
+    std::size_t position = 0;
+    std::int64_t scanned = 0;
+    while (position < count && m_range->step()) {
+        ++scanned;
+        const std::string_view stored = m_range->blob(0);
+        while (position < count && std::string_view(keys[order[position]]) < stored) {
+            ++position;  // not in the state store
+        }
+        while (position < count && std::string_view(keys[order[position]]) == stored) {
+            readMatch(*m_range, recordHashes[order[position]], matches[order[position]]);
+            ++position;
+        }
+    }
+    const bool reachedEnd = scanned < limit;
+    m_range->reset();
+    if (reachedEnd) {
+        return;
+    }
+    for (; position < count; ++position) {
+        const std::size_t i = order[position];
+        m_point->bind(1, m_connection).bindBlob(2, keys[i]);
+        if (m_point->step()) {
+            readMatch(*m_point, recordHashes[i], matches[i]);
+        }
+        m_point->reset();
+    }
+}
+
 void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
     const std::size_t pairCount = m_setup.pairColumns.size();
     std::string hashes;
@@ -250,11 +316,15 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
     if (lookups) {
         sqlite::exec(m_state, "BEGIN");
     }
-    std::string key;
-    std::string stateHashes;
-    std::string otherKey;
-    for (const auto& record : page) {
-        keyOf(record, key);
+    // Keys and hashes first, so that the state lookups can run as one ordered range scan.
+    const std::size_t count = page.size();
+    std::vector<std::string> keys(count);
+    std::string allHashes;
+    allHashes.reserve(count * pairCount * 8);
+    std::vector<std::int64_t> recordHashes(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const Record& record = page[i];
+        keyOf(record, keys[i]);
         hashes.clear();
         for (std::size_t p = 0; p < pairCount; ++p) {
             const Value& value = record.values[m_setup.pairColumns[p]];
@@ -263,11 +333,21 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
                                    ? hashForCompare(value, type)
                                    : hashForCompare(coerce(value, type), type));
         }
-        const std::int64_t hash = rowHash(hashes);
+        recordHashes[i] = rowHash(hashes);
+        allHashes += hashes;
+    }
+    std::vector<StateMatch> matches(count);
+    if (lookups) {
+        lookUp(keys, recordHashes, matches);
+    }
 
+    for (std::size_t i = 0; i < count; ++i) {
+        const Record& record = page[i];
+        const std::string& key = keys[i];
+        hashes.assign(allHashes, i * pairCount * 8, pairCount * 8);
         std::optional<std::int64_t> seq;
-        stateHashes.clear();
-        otherKey.clear();
+        std::string stateHashes;
+        std::string otherKey;
         if (neededOnly) {
             m_needLookup->bindBlob(1, key);
             const bool found = m_needLookup->step();
@@ -279,23 +359,18 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
             if (!found) {
                 continue;
             }
-        } else if (lookups) {
-            m_lookup->bind(1, m_connection).bindBlob(2, key);
-            if (m_lookup->step()) {
-                seq = m_lookup->int64(0);
-                const auto index = static_cast<std::size_t>(*seq);
-                if (index < m_seen.size() && !m_seen[index]) {
-                    m_seen[index] = true;
-                    ++m_seenCount;
-                }
-                if (hash == m_lookup->int64(1)) {
-                    m_lookup->reset();
-                    continue;  // unchanged since the last sync: nothing to remember
-                }
-                stateHashes.assign(m_lookup->blob(2));
-                otherKey.assign(m_lookup->blob(3));
+        } else if (matches[i].seq >= 0) {
+            seq = matches[i].seq;
+            const auto index = static_cast<std::size_t>(*seq);
+            if (index < m_seen.size() && !m_seen[index]) {
+                m_seen[index] = true;
+                ++m_seenCount;
             }
-            m_lookup->reset();
+            if (!matches[i].changed) {
+                continue;  // unchanged since the last sync: nothing to remember
+            }
+            stateHashes = std::move(matches[i].stateHashes);
+            otherKey = std::move(matches[i].otherKey);
         }
 
         std::string correlation;

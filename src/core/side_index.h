@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -41,6 +42,14 @@ std::uint64_t hashForCompare(const Value& value, ValueType compareType);
 // The common comparison type of a mapped pair (ValueType::Null: compare canonical text as is).
 ValueType compareType(ValueType left, ValueType right);
 
+// What the state store remembers of one record read now (seq < 0: nothing).
+struct StateMatch {
+    std::int64_t seq = -1;
+    bool changed = false;     // the record's hashes differ from the remembered ones
+    std::string stateHashes;  // only when changed
+    std::string otherKey;     // only when changed
+};
+
 class SideIndex {
 public:
     // `scratchFile` is created fresh; `stateFile` is the state store (read for lookups).
@@ -74,6 +83,8 @@ public:
 private:
     void indexPage(std::vector<Record>& page, bool neededOnly);
     void keyOf(const Record& record, std::string& key) const;
+    void lookUp(const std::vector<std::string>& keys, const std::vector<std::int64_t>& recordHashes,
+                std::vector<StateMatch>& matches);
 
     const SideSetup& m_setup;
     std::filesystem::path m_file;
@@ -81,7 +92,8 @@ private:
     sqlite3* m_state = nullptr;
     std::int64_t m_connection;
     std::unique_ptr<sqlite::Statement> m_insert;
-    std::unique_ptr<sqlite::Statement> m_lookup;
+    std::unique_ptr<sqlite::Statement> m_point;  // one key
+    std::unique_ptr<sqlite::Statement> m_range;  // a page's keys, in key order
     std::unique_ptr<sqlite::Statement> m_needLookup;
     std::vector<bool> m_seen;
     std::uint64_t m_seenCount = 0;

@@ -544,3 +544,32 @@ TEST_F(EngineTest, HistoryKeepsEveryRun) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+// Records far apart in the state store's key order: the bounded range scan stops early and the
+// remaining keys are looked up one by one; the outcome must be the same.
+TEST_F(EngineTest, SparsePagesFindTheirStateItems) {
+    for (std::int64_t id = 1; id <= 1000; ++id) {
+        put(Side::Left, id, "n" + std::to_string(id), id);
+    }
+    m_document.direction = Direction::LeftToRight;
+    ASSERT_EQ(run().right.inserted, 1000U);
+    for (std::int64_t id = 2; id < 1000; ++id) {
+        remove(Side::Left, id);
+    }
+    put(Side::Left, 1000, "changed", 1000);
+    RunOptions force;
+    force.force = true;
+    const auto report = run(force);
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.deleted, 998U);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(report.right.inserted, 0U);
+    EXPECT_EQ(rows(Side::Right), rows(Side::Left));
+    EXPECT_EQ(run().right.updated, 0U);
+}
+
+}  // namespace
+}  // namespace ferry
