@@ -223,6 +223,7 @@ private:
     void apply();
     void applyItem(MatchedItem& item, const ItemPlan& plan);
     void flush();
+    void land();
     void recordConflict(const MatchedItem& item, const ItemPlan& plan, bool open);
     void saveRun();
     void publish(RunPhase phase, bool force = false);
@@ -268,7 +269,17 @@ private:
         WriteBatch batch;
         std::vector<std::size_t> owners;  // index into m_pending per item
     };
+    struct Flight {
+        SideBatch left;
+        SideBatch right;
+        std::vector<Pending> pending;
+        std::future<std::pair<std::vector<WriteOutcome>, std::vector<WriteOutcome>>> outcomes;
+    };
+    void recordOutcomes(Side side, const SideBatch& batch,
+                        const std::vector<WriteOutcome>& outcomes, std::vector<Pending>& items);
+    void commitState(const std::vector<Pending>& items);
     std::vector<Pending> m_pending;
+    std::unique_ptr<Flight> m_inFlight;  // written by a worker while the next batch is prepared
     SideBatch m_leftBatch;
     SideBatch m_rightBatch;
     std::size_t m_batchSize = 500;
@@ -765,11 +776,13 @@ void Run::apply() {
             flush();
             publish(RunPhase::Writing);
             if (cancelled()) {
+                land();
                 return;
             }
         }
     }
     flush();
+    land();
     if (m_ignoredOneSided > 0) {
         const bool leftOnly = m_document.direction == Direction::RightToLeft;
         m_report.warnings.push_back(fmt::format(
@@ -848,66 +861,101 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
     }
 }
 
+std::vector<WriteOutcome> writeBatch(Provider& provider, const WriteBatch& batch) {
+    if (batch.items.empty()) {
+        return {};
+    }
+    try {
+        return provider.write(batch);
+    } catch (const Error& e) {
+        // The whole batch could not be attempted: every item in it failed, the run goes on.
+        std::vector<WriteOutcome> outcomes(batch.items.size());
+        for (auto& outcome : outcomes) {
+            outcome.errorCode = e.code();
+            outcome.error = e.message();
+        }
+        return outcomes;
+    }
+}
+
+// Hands the open batches to a writer thread, after landing the previous ones: the providers
+// write batch N while this thread prepares batch N+1 and remembers batch N-1.
 void Run::flush() {
-    for (const Side side : {Side::Left, Side::Right}) {
-        SideBatch& batch = side == Side::Left ? m_leftBatch : m_rightBatch;
-        if (batch.batch.items.empty()) {
+    auto flight = std::make_unique<Flight>();
+    flight->left = std::move(m_leftBatch);
+    flight->right = std::move(m_rightBatch);
+    flight->pending = std::move(m_pending);
+    m_leftBatch = SideBatch{};
+    m_rightBatch = SideBatch{};
+    m_pending.clear();
+    m_leftBatch.batch.columns = flight->left.batch.columns;
+    m_rightBatch.batch.columns = flight->right.batch.columns;
+    land();
+    if (flight->pending.empty()) {
+        return;
+    }
+    Flight* f = flight.get();
+    f->outcomes = std::async(std::launch::async, [this, f] {
+        auto left = writeBatch(*m_left, f->left.batch);
+        auto right = writeBatch(*m_right, f->right.batch);
+        return std::pair{std::move(left), std::move(right)};
+    });
+    m_inFlight = std::move(flight);
+}
+
+// Waits for the batches in flight, counts their outcomes and remembers them.
+void Run::land() {
+    if (!m_inFlight) {
+        return;
+    }
+    auto [left, right] = m_inFlight->outcomes.get();
+    recordOutcomes(Side::Left, m_inFlight->left, left, m_inFlight->pending);
+    recordOutcomes(Side::Right, m_inFlight->right, right, m_inFlight->pending);
+    commitState(m_inFlight->pending);
+    m_inFlight.reset();
+}
+
+void Run::recordOutcomes(Side side, const SideBatch& batch,
+                         const std::vector<WriteOutcome>& outcomes, std::vector<Pending>& items) {
+    SideCounts& counts = countsOf(m_report, side);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        Pending& pending = items[batch.owners[i]];
+        const WriteOutcome& outcome = outcomes[i];
+        if (!outcome.ok) {
+            pending.failed = true;
+            ++counts.failed;
+            if (m_report.errors.size() < kMaxListed) {
+                m_report.errors.push_back(
+                    ItemError{side, displayKey(pending.leftKey, pending.rightKey), outcome.error});
+            }
             continue;
         }
-        Provider& provider = side == Side::Left ? *m_left : *m_right;
-        std::vector<WriteOutcome> outcomes;
-        try {
-            outcomes = provider.write(batch.batch);
-        } catch (const Error& e) {
-            // The whole batch could not be attempted: every item in it failed, the run goes on.
-            outcomes.assign(batch.batch.items.size(), WriteOutcome{});
-            for (auto& outcome : outcomes) {
-                outcome.ok = false;
-                outcome.errorCode = e.code();
-                outcome.error = e.message();
-            }
-        }
-        SideCounts& counts = countsOf(m_report, side);
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            Pending& pending = m_pending[batch.owners[i]];
-            const WriteItem& item = batch.batch.items[i];
-            const WriteOutcome& outcome = outcomes[i];
-            if (!outcome.ok) {
-                pending.failed = true;
-                ++counts.failed;
-                if (m_report.errors.size() < kMaxListed) {
-                    m_report.errors.push_back(ItemError{
-                        side, displayKey(pending.leftKey, pending.rightKey), outcome.error});
+        switch (batch.batch.items[i].kind) {
+            case WriteKind::Insert:
+                ++counts.inserted;
+                if (outcome.key.empty()) {
+                    pending.failed = true;  // inserted, but it cannot be remembered
+                    m_report.warnings.push_back("the provider returned no key for " +
+                                                displayKey(pending.leftKey, pending.rightKey));
+                } else {
+                    (side == Side::Left ? pending.leftKey : pending.rightKey) =
+                        codec::encode(outcome.key);
                 }
-                continue;
-            }
-            switch (item.kind) {
-                case WriteKind::Insert:
-                    ++counts.inserted;
-                    if (outcome.key.empty()) {
-                        pending.failed = true;  // inserted, but it cannot be remembered
-                        m_report.warnings.push_back("the provider returned no key for " +
-                                                    displayKey(pending.leftKey, pending.rightKey));
-                    } else {
-                        (side == Side::Left ? pending.leftKey : pending.rightKey) =
-                            codec::encode(outcome.key);
-                    }
-                    break;
-                case WriteKind::Update:
-                    ++counts.updated;
-                    break;
-                case WriteKind::Delete:
-                    ++counts.deleted;
-                    break;
-            }
+                break;
+            case WriteKind::Update:
+                ++counts.updated;
+                break;
+            case WriteKind::Delete:
+                ++counts.deleted;
+                break;
         }
-        m_progress.appliedChanges += outcomes.size();
-        batch.batch.items.clear();
-        batch.owners.clear();
     }
+    m_progress.appliedChanges += outcomes.size();
+}
 
-    // Remember the outcomes: one transaction per batch, so a killed run loses at most the
-    // memory of one batch, which the next run re-correlates by key.
+// Remembers the outcomes of one flight in one transaction, so a killed run loses at most the
+// memory of the batches in flight, which the next run re-correlates by key.
+void Run::commitState(const std::vector<Pending>& items) {
     sqlite::Transaction transaction(db());
     sqlite::Statement update(db(),
                              "UPDATE items SET left_key=?, right_key=?, hashes=?, row_hash=? "
@@ -916,7 +964,7 @@ void Run::flush() {
                              "INSERT OR REPLACE INTO items(conn, left_key, right_key, hashes, "
                              "row_hash) VALUES(?,?,?,?,?)");
     sqlite::Statement remove(db(), "DELETE FROM items WHERE id=?");
-    for (const Pending& pending : m_pending) {
+    for (const Pending& pending : items) {
         if (pending.failed || pending.state == StateOp::Keep) {
             continue;
         }
@@ -936,7 +984,6 @@ void Run::flush() {
         }
     }
     transaction.commit();
-    m_pending.clear();
 }
 
 void Run::saveRun() {

@@ -459,13 +459,17 @@ TEST_F(EngineTest, CancelledRunResumesWithoutDuplicates) {
     options.cancel = &cancel;
     const auto first = run(options);
     EXPECT_EQ(first.status, RunStatus::Cancelled);
-    EXPECT_EQ(first.right.inserted, 200U);
+    // Cancellation lands between batches: the batch being written when it was asked for (and
+    // at most the next one, already in flight) complete, and all of them are remembered.
+    EXPECT_GE(first.right.inserted, 200U);
+    EXPECT_LE(first.right.inserted, 250U);
+    EXPECT_EQ(first.right.inserted % 50, 0U);
     EXPECT_LE(table(Side::Right).maxBatchSeen, 50U);
-    EXPECT_EQ(m_store->itemCount("scenario"), 200U);
+    EXPECT_EQ(m_store->itemCount("scenario"), first.right.inserted);
     table(Side::Right).failWrite = nullptr;
     const auto second = run();
     EXPECT_EQ(second.status, RunStatus::Succeeded) << second.message;
-    EXPECT_EQ(second.right.inserted, 800U);
+    EXPECT_EQ(second.right.inserted, 1000U - first.right.inserted);
     EXPECT_EQ(rows(Side::Right), rows(Side::Left));
 }
 
