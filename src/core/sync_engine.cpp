@@ -406,6 +406,12 @@ void Run::prepareSides() {
             break;
         }
     }
+    if (m_document.conflictResolution == ConflictResolution::NewestWins &&
+        m_document.direction == Direction::Bidirectional) {
+        m_report.warnings.push_back(
+            "newest-wins compares the modified-on times of two servers whose clocks can "
+            "disagree; a conflict between edits made close together may go either way");
+    }
     if (m_leftSetup.correlationPairs.empty()) {
         m_report.warnings.push_back(
             "neither side's primary key is mapped: items never synchronized before cannot be "

@@ -302,6 +302,10 @@ TEST_P(BidirectionalScenario, EndsAsTheTableSays) {
         EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
         EXPECT_EQ(report.conflicts, conflicts);
     }
+    const bool clockWarning =
+        std::any_of(report.warnings.begin(), report.warnings.end(),
+                    [](const std::string& w) { return w.find("clocks") != std::string::npos; });
+    EXPECT_EQ(clockWarning, policy == ConflictResolution::NewestWins);
     EXPECT_EQ(rows(Side::Left), left);
     EXPECT_EQ(rows(Side::Right), right);
     if (report.status == RunStatus::Succeeded && conflicts == 0) {
