@@ -174,7 +174,9 @@ std::string sideColumns(const char* alias, bool withValues) {
     return list;
 }
 
-// Items the state store knows, then never-seen items matched by correlation key.
+// Items the state store knows, then never-seen items matched by correlation key. New left items
+// are scanned in read order (NOT INDEXED): inserted into the target in the source's order, they
+// come back in key order next time, which keeps the state lookups a sequential range scan.
 std::string planQuery(bool withValues) {
     const std::string l = sideColumns("a", withValues);
     const std::string r = sideColumns("b", withValues);
@@ -186,7 +188,8 @@ std::string planQuery(bool withValues) {
            "(SELECT 1 FROM l.ch a WHERE a.seq = b.seq)"
            " UNION ALL SELECT " +
            l + ", " + r +
-           " FROM l.ch a LEFT JOIN r.ch b ON b.ck = a.ck AND b.seq IS NULL WHERE a.seq IS NULL"
+           " FROM l.ch a NOT INDEXED LEFT JOIN r.ch b ON b.ck = a.ck AND b.seq IS NULL"
+           " WHERE a.seq IS NULL"
            " UNION ALL SELECT " +
            std::string(kNoSide) + ", " + r +
            " FROM r.ch b WHERE b.seq IS NULL AND (b.ck IS NULL OR NOT EXISTS "

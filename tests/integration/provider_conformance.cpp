@@ -420,6 +420,33 @@ TEST_P(ProviderConformance, InsertReturnsGivenKeysAndUpdatesAndDeletesReportPerI
     expectSameRows(backend().readRows(), expected, spec, "native");
 }
 
+// A wide table in full batches: multi-row statements must stay within what the driver and
+// protocol accept (psqlodbc/libpq once failed past ~7,500 parameters and lost the connection).
+TEST_P(ProviderConformance, WideTablesInsertInFullBatches) {
+    TableSpec spec{{{"id", ValueType::Int, 0, 0, 0, true}}};
+    WriteBatch batch;
+    batch.columns = {"id"};
+    for (int c = 1; c <= 40; ++c) {
+        spec.columns.push_back({"c" + std::to_string(c), ValueType::String, 20});
+        batch.columns.push_back("c" + std::to_string(c));
+    }
+    auto provider = backend().open(backend().createTable(spec));
+    const std::size_t rows = provider->capabilities().maxBatchSize;
+    for (std::size_t id = 1; id <= rows; ++id) {
+        std::vector<Value> values = {Value(static_cast<std::int64_t>(id))};
+        for (int c = 1; c <= 40; ++c) {
+            values.emplace_back("r" + std::to_string(id) + "c" + std::to_string(c));
+        }
+        batch.items.push_back(insertItem(std::move(values)));
+    }
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), rows);
+    for (const auto& outcome : outcomes) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    EXPECT_EQ(readAll(*provider).rows.size(), rows);
+}
+
 TEST_P(ProviderConformance, InsertReturnsGeneratedKeys) {
     if (!backend().traits().identity) {
         GTEST_SKIP() << "the backend has no generated keys";

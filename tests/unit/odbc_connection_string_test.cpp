@@ -103,7 +103,7 @@ TEST(OdbcConnectionString, PostgresStreamsAndUsesTheUnicodeDriver) {
     EXPECT_TRUE(out.postgres);
     EXPECT_EQ(out.text,
               "Driver={PostgreSQL Unicode};Server=db;Database=crm;Uid=u;UseDeclareFetch=1;"
-              "Fetch=5000;BoolsAsChar=0;MaxVarcharSize=10485760;MaxLongVarcharSize=0;");
+              "Fetch=5000;BoolsAsChar=0;MaxVarcharSize=10485760;MaxLongVarcharSize=0;CommLog=0;");
     const auto own = translate("Driver={PostgreSQL Unicode};UseDeclareFetch=0;Fetch=50;", catalog);
     EXPECT_NE(own.text.find("UseDeclareFetch=0;Fetch=50;"), std::string::npos) << own.text;
     EXPECT_EQ(own.text.find("UseDeclareFetch=1"), std::string::npos);

@@ -65,7 +65,7 @@ TEST(OdbcDialect, PostgreSqlStatements) {
     EXPECT_EQ(pg.limitedSelect("SELECT * FROM t LIMIT 10", 3),
               "SELECT * FROM (SELECT * FROM t LIMIT 10) AS ferry_limited LIMIT 3");
     EXPECT_EQ(pg.generatedKeys(), GeneratedKeys::Returning);
-    EXPECT_EQ(pg.maxParameters(), 32767u);
+    EXPECT_EQ(pg.maxParameters(), 7000u);
     EXPECT_EQ(pg.sessionSetup(), std::vector<std::string>{"SET TIME ZONE 'UTC'"});
 }
 

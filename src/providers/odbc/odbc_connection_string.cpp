@@ -400,6 +400,10 @@ TranslatedConnection translateConnectionString(const ConnectionString& input,
         if (!input.has("MaxLongVarcharSize")) {
             entries.emplace_back("MaxLongVarcharSize", "0");
         }
+        // Debian's odbcinst.ini turns the communication log on: one file in /tmp per connection.
+        if (!input.has("CommLog")) {
+            entries.emplace_back("CommLog", "0");
+        }
     }
 
     if (containsIgnoreCase(out.driver, "sqlite") && !input.has("StepAPI")) {

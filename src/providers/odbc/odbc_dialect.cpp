@@ -153,7 +153,9 @@ std::size_t Dialect::maxParameters() const {
         case DialectKind::SqlServer:
             return 2100;
         case DialectKind::PostgreSql:
-            return 32767;
+            // The protocol allows 65535, but libpq rejects the parameter description of a
+            // prepared statement over 30,000 bytes: about 7,500 parameters. Stay below it.
+            return 7000;
         case DialectKind::Sqlite:
             // SQLITE_MAX_VARIABLE_NUMBER is 32766 since 3.32, but the driver may bundle an
             // older SQLite or a build with the historic limit: 999 is safe everywhere.

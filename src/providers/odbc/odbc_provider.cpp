@@ -629,8 +629,9 @@ std::vector<WriteOutcome> OdbcProvider::doWrite(const WriteBatch& batch) {
     std::iota(all.begin(), all.end(), std::size_t{0});
 
     const auto lost = [this](const DriverError& error) {
-        m_connection->disconnect();
+        // Statements first: disconnecting frees their handles inside the driver manager.
         m_statements.clear();
+        m_connection->disconnect();
         return connectionLostError(redact(error.detail()));
     };
     try {
@@ -673,6 +674,7 @@ std::vector<WriteOutcome> OdbcProvider::doWrite(const WriteBatch& batch) {
             try {
                 m_connection->setAutoCommit(true);
             } catch (const DriverError&) {
+                m_statements.clear();
                 m_connection->disconnect();
             }
         }
