@@ -71,6 +71,10 @@ std::string serializeDocument(const ConnectionDocument& document);
 // Writes atomically (temporary file + rename). Generates `id` when empty.
 void saveDocument(ConnectionDocument& document, const std::filesystem::path& path);
 
+// The identity a connection's state and history are kept under: its `id`, or for a hand-written
+// document without one, "title:" + its title.
+std::string stateId(const ConnectionDocument& document);
+
 // A new random identifier (UUID v4 text).
 std::string newId();
 

@@ -16,13 +16,8 @@ LoadedConnection loadConnection(const std::string& pathOrTitle) {
     LoadedConnection loaded;
     loaded.path = resolveDocument(pathOrTitle, connectionsDirectory());
     loaded.document = loadDocument(loaded.path);
-    loaded.document.id = connectionIdFor(loaded.document);
+    loaded.document.id = stateId(loaded.document);
     return loaded;
-}
-
-std::string connectionIdFor(const ConnectionDocument& document) {
-    // The engine's rule for documents without an id (src/core/sync_engine.cpp).
-    return document.id.empty() ? "title:" + document.title : document.id;
 }
 
 Passwords readPasswords(const Arguments& args, std::istream& in) {

@@ -26,10 +26,6 @@ struct LoadedConnection {
 // document does not parse or validate.
 LoadedConnection loadConnection(const std::string& pathOrTitle);
 
-// The identity a connection's state and history are kept under: the document's `id`, or for a
-// hand-written document without one, "title:" + its title (the engine's rule).
-std::string connectionIdFor(const ConnectionDocument& document);
-
 struct Passwords {
     std::string left;
     std::string right;

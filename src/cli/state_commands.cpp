@@ -86,7 +86,7 @@ ExitCode listHandler(Context& context) {
         try {
             row.document = loadDocument(file);
             if (store) {
-                row.lastRun = store->lastRun(connectionIdFor(*row.document));
+                row.lastRun = store->lastRun(stateId(*row.document));
             }
         } catch (const Error& e) {
             row.error = errorText(e);
@@ -105,7 +105,7 @@ ExitCode listHandler(Context& context) {
             nlohmann::json item = {{"file", row.file.string()}};
             if (row.document) {
                 item["title"] = row.document->title;
-                item["id"] = connectionIdFor(*row.document);
+                item["id"] = stateId(*row.document);
                 item["direction"] = toString(row.document->direction);
                 item["lastRun"] = row.lastRun ? runJson(*row.lastRun) : nlohmann::json(nullptr);
             } else {

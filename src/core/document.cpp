@@ -604,6 +604,10 @@ void saveDocument(ConnectionDocument& document, const std::filesystem::path& pat
     }
 }
 
+std::string stateId(const ConnectionDocument& document) {
+    return document.id.empty() ? "title:" + document.title : document.id;
+}
+
 std::string newId() {
     std::random_device device;
     std::array<std::uint8_t, 16> bytes{};

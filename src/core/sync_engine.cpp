@@ -437,7 +437,7 @@ void Run::prepareSides() {
 }
 
 void Run::loadConnectionState() {
-    const std::string id = m_document.id.empty() ? "title:" + m_document.title : m_document.id;
+    const std::string id = stateId(m_document);
     {
         sqlite::Statement upsert(db(),
                                  "INSERT INTO connections(id, title) VALUES(?, ?) "
@@ -486,8 +486,7 @@ void Run::loadConnectionState() {
         }
     }
     {
-        sqlite::Statement query(db(),
-                                "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM items WHERE conn=?");
+        sqlite::Statement query(db(), "SELECT COUNT(*) FROM items WHERE conn=?");
         query.bind(1, m_connection);
         query.step();
         m_stateItems = static_cast<std::uint64_t>(query.int64(0));
@@ -735,7 +734,7 @@ void Run::recordConflict(const MatchedItem& item, const ItemPlan& plan, bool ope
     }
     if (open && !m_options.dryRun) {
         const std::string columns = nlohmann::json(entry.columns).dump();
-        const std::string id = m_document.id.empty() ? "title:" + m_document.title : m_document.id;
+        const std::string id = stateId(m_document);
         sqlite::Statement insert(
             db(),
             "INSERT INTO conflicts(connection_id, item_key, reason, columns, "
@@ -757,7 +756,7 @@ void Run::recordConflict(const MatchedItem& item, const ItemPlan& plan, bool ope
 // Pass 2: classify again and apply.
 void Run::apply() {
     publish(RunPhase::Writing, true);
-    const std::string id = m_document.id.empty() ? "title:" + m_document.title : m_document.id;
+    const std::string id = stateId(m_document);
     {
         // Open conflicts are found again below; decided ones are applied and disappear.
         sqlite::Statement clear(db(), "DELETE FROM conflicts WHERE connection_id=?");
@@ -996,7 +995,7 @@ void Run::commitState(const std::vector<Pending>& items) {
 }
 
 void Run::saveRun() {
-    const std::string id = m_document.id.empty() ? "title:" + m_document.title : m_document.id;
+    const std::string id = stateId(m_document);
     sqlite::Transaction transaction(db());
     sqlite::Statement insert(
         db(),

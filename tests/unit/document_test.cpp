@@ -417,3 +417,17 @@ TEST(DocumentTest, ResolveByPathOrTitle) {
 
 }  // namespace
 }  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(StateIdTest, IdWinsOverTitle) {
+    ConnectionDocument document;
+    document.title = "CRM accounts";
+    EXPECT_EQ(stateId(document), "title:CRM accounts");
+    document.id = "0f8c2a52-5c1e-4a3b-9a53-2f0c8f9d1e77";
+    EXPECT_EQ(stateId(document), "0f8c2a52-5c1e-4a3b-9a53-2f0c8f9d1e77");
+}
+
+}  // namespace
+}  // namespace ferry
