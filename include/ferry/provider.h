@@ -41,12 +41,28 @@ struct ReadRequest {
 // stop reading (cancellation); read() then returns without error.
 using PageSink = std::function<bool(std::vector<Record>& page)>;
 
+// Receives keys (values of the key columns, in schema key order) of records deleted since a
+// delta token. Return false to stop reading.
+using DeletedKeySink = std::function<bool(std::vector<std::vector<Value>>& keys)>;
+
+struct ChangeReadResult {
+    // true: the pages held only records new or changed since the given token, and deletions
+    // went to the DeletedKeySink; records not mentioned are unchanged. false: a full read (no
+    // token given, or the token expired or was refused): records not read were deleted.
+    bool delta = false;
+    std::string deltaToken;  // resume point for the next readChanges(); empty when none given
+};
+
 enum class WriteKind { Insert, Update, Delete };
 
 struct WriteItem {
     WriteKind kind = WriteKind::Insert;
     std::vector<Value> key;     // update/delete: values of the key columns, in schema key order
     std::vector<Value> values;  // insert/update: aligned with WriteBatch::columns
+    // Insert: a stable identity of the source record ("<connection>/<side>/<key>"), the same on
+    // every run, so a provider can derive the new record's key from it (OData ReplicationKey)
+    // and a rerun after a crash finds the record instead of creating it twice. May be empty.
+    std::string origin;
 };
 
 struct WriteBatch {
@@ -97,6 +113,13 @@ public:
     // could not be attempted (connection lost, entity not updatable).
     std::vector<WriteOutcome> write(const WriteBatch& batch);
 
+    // Change tracking; only when capabilities().supportsChangeTracking (otherwise throws
+    // Error{Internal}). With an empty token: a full read that also starts tracking. With a
+    // token: what changed since it, or a full read (result.delta == false) when the source no
+    // longer knows the token. Cancellation works as in read().
+    ChangeReadResult readChanges(const std::string& deltaToken, const PageSink& sink,
+                                 const DeletedKeySink& deleted);
+
     virtual ProviderCapabilities capabilities() const = 0;
 
 protected:
@@ -107,6 +130,8 @@ private:
     virtual Schema doDescribe() = 0;
     virtual void doRead(const ReadRequest& request, const PageSink& sink) = 0;
     virtual std::vector<WriteOutcome> doWrite(const WriteBatch& batch) = 0;
+    virtual ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
+                                           const DeletedKeySink& deleted);
 
     std::optional<Schema> m_schema;
 };

@@ -15,6 +15,8 @@ namespace ferry {
 struct RunOptions {
     bool dryRun = false;  // plan and report, write nothing
     bool force = false;   // override the delete guard
+    // Ignore change tracking: read both sides in full (e.g. after restoring a backup).
+    bool fullRead = false;
     std::string leftPassword;
     std::string rightPassword;
     // Called from the running thread at most every ~200 ms, and once at the end.

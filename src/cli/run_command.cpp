@@ -212,6 +212,7 @@ ExitCode runHandler(Context& context) {
     RunOptions options;
     options.dryRun = context.args.has("dry-run");
     options.force = context.args.has("force");
+    options.fullRead = context.args.has("full");
     options.leftPassword = passwords.left;
     options.rightPassword = passwords.right;
     options.cancel = cancel.flag();
@@ -268,7 +269,8 @@ Command runCommandSpec() {
     Command command;
     command.name = "run";
     command.summary = "run one synchronization of a connection";
-    command.usage = "ferry run <connection> [--dry-run] [--force] [--json] [--password-stdin SIDE]";
+    command.usage =
+        "ferry run <connection> [--dry-run] [--force] [--full] [--json] [--password-stdin SIDE]";
     command.help = helpText(R"(
 Reads both sides, compares them with what the last run left behind, and writes the
 changes that the connection's direction and conflict policy allow. An interrupted run
@@ -279,6 +281,8 @@ Options:
       --dry-run              plan and report the changes, write nothing
       --force                go ahead even when the deletes exceed the document's
                              maxDeletePercent (the delete guard)
+      --full                 read both sides in full, ignoring change tracking (after
+                             restoring a backup, or to double-check a delta-based run)
       --json                 print only the run report, as JSON, on standard output
       --password-stdin SIDE  read SIDE's password (left or right) from a line of
                              standard input; repeatable
@@ -290,6 +294,7 @@ The first Ctrl+C stops after the current batch, a second one at once.
                    "\n" + kExitCodeHelp;
     command.options = {{"dry-run", 0, false, false},
                        {"force", 0, false, false},
+                       {"full", 0, false, false},
                        {"json", 0, false, false},
                        {"password-stdin", 0, true, true}};
     command.minPositionals = 1;

@@ -58,6 +58,22 @@ void Provider::read(const ReadRequest& request, const PageSink& sink) {
     doRead(request, sink);
 }
 
+ChangeReadResult Provider::readChanges(const std::string& deltaToken, const PageSink& sink,
+                                       const DeletedKeySink& deleted) {
+    if (!sink || !deleted) {
+        throw Error(ErrorCode::Internal, "readChanges() needs a page sink and a deleted-key sink");
+    }
+    if (!capabilities().supportsChangeTracking) {
+        throw Error(ErrorCode::Internal, "this provider has no change tracking");
+    }
+    return doReadChanges(deltaToken, sink, deleted);
+}
+
+ChangeReadResult Provider::doReadChanges(const std::string&, const PageSink&,
+                                         const DeletedKeySink&) {
+    throw Error(ErrorCode::Internal, "this provider has no change tracking");
+}
+
 std::vector<WriteOutcome> Provider::write(const WriteBatch& batch) {
     if (batch.items.empty()) {
         return {};

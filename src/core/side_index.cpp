@@ -434,7 +434,7 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
 
 bool SideIndex::read(const std::atomic<bool>* cancel, std::atomic<std::uint64_t>& readCount) {
     bool cancelled = false;
-    m_setup.provider->read(ReadRequest{}, [&](std::vector<Record>& page) {
+    const PageSink sink = [&](std::vector<Record>& page) {
         if (cancel != nullptr && cancel->load()) {
             cancelled = true;
             return false;
@@ -442,8 +442,60 @@ bool SideIndex::read(const std::atomic<bool>* cancel, std::atomic<std::uint64_t>
         indexPage(page, false);
         readCount += page.size();
         return true;
-    });
+    };
+    if (!m_setup.changeTracking) {
+        m_setup.provider->read(ReadRequest{}, sink);
+        return !cancelled;
+    }
+    const auto result = m_setup.provider->readChanges(m_setup.deltaToken, sink,
+                                                      [&](std::vector<std::vector<Value>>& keys) {
+                                                          if (cancel != nullptr && cancel->load()) {
+                                                              cancelled = true;
+                                                              return false;
+                                                          }
+                                                          indexDeletedKeys(keys);
+                                                          return true;
+                                                      });
+    // A token given but not honoured means a full read: absent records were deleted.
+    m_deltaRead = result.delta && !m_setup.deltaToken.empty();
+    m_nextDeltaToken = result.deltaToken;
     return !cancelled;
+}
+
+// A delta read names the records deleted since its token: each one the state store knows
+// becomes a deletion row, as addDeletions() makes for records a full read did not see.
+void SideIndex::indexDeletedKeys(const std::vector<std::vector<Value>>& keys) {
+    if (m_connection < 0) {
+        return;  // nothing was synchronized yet, so nothing can have been deleted
+    }
+    const std::size_t keyCount = m_setup.keyColumns.size();
+    std::string key;
+    sqlite::exec(m_scratch, "BEGIN");
+    sqlite::exec(m_state, "BEGIN");
+    for (const auto& values : keys) {
+        if (values.size() != keyCount) {
+            continue;
+        }
+        key.clear();
+        for (std::size_t k = 0; k < keyCount; ++k) {
+            // Keys are stored in the column's own type; a provider may name them as text.
+            const auto& column = m_setup.schema->columns[m_setup.keyColumns[k]];
+            codec::encodeAppend(
+                key, values[k].type() == column.type ? values[k] : coerce(values[k], column.type));
+        }
+        m_point->bind(1, m_connection).bindBlob(2, key);
+        if (m_point->step()) {
+            auto& insert = *m_insert;
+            insert.bind(1, m_point->int64(1)).bindBlob(2, m_point->blob(0)).bindNull(3);
+            insert.bindNull(4).bindNull(5).bindNull(6).bind(7, std::int64_t{1});
+            insert.bindBlob(8, m_point->blob(4)).bindBlob(9, m_point->blob(3));
+            insert.run();
+            ++m_deletedCount;
+        }
+        m_point->reset();
+    }
+    sqlite::exec(m_state, "COMMIT");
+    sqlite::exec(m_scratch, "COMMIT");
 }
 
 bool SideIndex::readNeeded(const std::atomic<bool>* cancel) {

@@ -30,6 +30,10 @@ struct SideSetup {
     std::vector<std::size_t> correlationPairs;  // pair indices whose values correlate new items
     std::optional<std::size_t> modifiedColumn;  // newest-wins
     bool storeValues = false;                   // keep values of differing records (a source)
+    // Change tracking: read through Provider::readChanges() from this token ("" = full read
+    // that starts tracking). Off: Provider::read().
+    bool changeTracking = false;
+    std::string deltaToken;
 };
 
 // Converts a value for comparison with, or writing to, a column of `target` type. Text that
@@ -66,8 +70,15 @@ public:
     // Re-reads the side, indexing (with values) only the records whose keys are in need().
     bool readNeeded(const std::atomic<bool>* cancel);
 
-    // Adds a deletion row for every state item of the connection not seen by read().
+    // Adds a deletion row for every state item of the connection not seen by read(). Not for
+    // a delta read, which names its deletions itself.
     std::uint64_t addDeletions(sqlite3* state);
+
+    // After read(): whether it read only the changes since SideSetup::deltaToken (records it did
+    // not see are unchanged), and the token to resume from next time.
+    bool deltaRead() const { return m_deltaRead; }
+    const std::string& nextDeltaToken() const { return m_nextDeltaToken; }
+    std::uint64_t deletedCount() const { return m_deletedCount; }
 
     // The planner fills the scratch table `need(k, seq, sh)` with the keys whose values a later
     // step needs (see readNeeded) and reports how many it added.
@@ -82,6 +93,7 @@ public:
 
 private:
     void indexPage(std::vector<Record>& page, bool neededOnly);
+    void indexDeletedKeys(const std::vector<std::vector<Value>>& keys);
     void keyOf(const Record& record, std::string& key) const;
     void lookUp(const std::vector<std::string>& keys, const std::vector<std::int64_t>& recordHashes,
                 std::vector<StateMatch>& matches);
@@ -99,6 +111,9 @@ private:
     std::uint64_t m_seenCount = 0;
     std::uint64_t m_needed = 0;
     bool m_inTransaction = false;
+    bool m_deltaRead = false;
+    std::string m_nextDeltaToken;
+    std::uint64_t m_deletedCount = 0;
 };
 
 }  // namespace ferry::engine

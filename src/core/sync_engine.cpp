@@ -252,6 +252,7 @@ private:
     std::int64_t m_connection = 0;
     std::int64_t m_maxItemId = 0;
     std::uint64_t m_stateItems = 0;
+    std::string m_stateId;
     std::map<std::string, Side> m_decisions;
 
     std::filesystem::path m_scratchDir;
@@ -281,6 +282,8 @@ private:
     void recordOutcomes(Side side, const SideBatch& batch,
                         const std::vector<WriteOutcome>& outcomes, std::vector<Pending>& items);
     void commitState(const std::vector<Pending>& items);
+    std::uint64_t entitySize(Side side) const;
+    void saveDeltaTokens();
     std::vector<Pending> m_pending;
     std::unique_ptr<Flight> m_inFlight;  // written by a worker while the next batch is prepared
     SideBatch m_leftBatch;
@@ -426,6 +429,8 @@ void Run::prepareSides() {
          {std::tuple{writesLeft, m_left.get(), &m_document.left},
           std::tuple{writesRight, m_right.get(), &m_document.right}}) {
         const auto caps = provider->capabilities();
+        auto& setup = provider == m_left.get() ? m_leftSetup : m_rightSetup;
+        setup.changeTracking = caps.supportsChangeTracking && !m_options.fullRead;
         if (writes && !caps.writable) {
             throw Error(ErrorCode::NotUpdatable,
                         "'" + entity->title + "' cannot be written: " + caps.whyNotWritable);
@@ -438,6 +443,7 @@ void Run::prepareSides() {
 
 void Run::loadConnectionState() {
     const std::string id = stateId(m_document);
+    m_stateId = id;
     {
         sqlite::Statement upsert(db(),
                                  "INSERT INTO connections(id, title) VALUES(?, ?) "
@@ -477,7 +483,9 @@ void Run::loadConnectionState() {
             sqlite::Transaction transaction(db());
             sqlite::Statement clear(db(), "DELETE FROM items WHERE conn=?");
             clear.bind(1, m_connection).run();
-            sqlite::Statement save(db(), "UPDATE connections SET mapping_signature=? WHERE num=?");
+            sqlite::Statement save(db(),
+                                   "UPDATE connections SET mapping_signature=?, left_token=NULL, "
+                                   "right_token=NULL WHERE num=?");
             save.bind(1, signature).bind(2, m_connection).run();
             transaction.commit();
         } else if (!storedSignature.empty()) {
@@ -496,6 +504,19 @@ void Run::loadConnectionState() {
     }
     if (signature != storedSignature && m_options.dryRun) {
         m_stateItems = 0;  // a dry run with a changed mapping must not read stale hashes
+    }
+    // A delta since the last run only means something against what that run remembered.
+    if (m_stateItems > 0) {
+        sqlite::Statement query(db(),
+                                "SELECT left_token, right_token FROM connections WHERE num=?");
+        query.bind(1, m_connection);
+        query.step();
+        if (m_leftSetup.changeTracking) {
+            m_leftSetup.deltaToken = query.text(0);
+        }
+        if (m_rightSetup.changeTracking) {
+            m_rightSetup.deltaToken = query.text(1);
+        }
     }
     {
         sqlite::Statement query(db(),
@@ -555,11 +576,17 @@ bool Run::indexSides() {
     }
     // Only a complete read may conclude that something was deleted.
     if (m_stateItems > 0) {
-        if (m_leftIndex->seenCount() < m_stateItems) {
-            m_leftIndex->addDeletions(db());
-        }
-        if (m_rightIndex->seenCount() < m_stateItems) {
-            m_rightIndex->addDeletions(db());
+        for (auto* index : {m_leftIndex.get(), m_rightIndex.get()}) {
+            if (index->deltaRead()) {
+                spdlog::info(
+                    "{}: read {} change(s) and {} deletion(s) since the last run "
+                    "(change tracking)",
+                    index == m_leftIndex.get() ? m_document.left.title : m_document.right.title,
+                    index == m_leftIndex.get() ? m_report.left.read : m_report.right.read,
+                    index->deletedCount());
+            } else if (index->seenCount() < m_stateItems) {
+                index->addDeletions(db());
+            }
         }
     }
     m_leftIndex->finish();
@@ -693,8 +720,7 @@ bool Run::plan() {
     // The delete guard: a run that would delete more than the allowed share of a side aborts.
     for (const Side side : {Side::Left, Side::Right}) {
         const std::uint64_t count = deletes[side == Side::Left ? 0 : 1];
-        // Every item deleted on a side exists there now, so it was read there.
-        const std::uint64_t size = std::max(countsOf(m_report, side).read, count);
+        const std::uint64_t size = std::max(entitySize(side), count);
         if (count == 0 || m_options.force || m_options.dryRun) {
             continue;
         }
@@ -843,6 +869,11 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
                                              : WriteKind::Delete;
         if (op != WriteOp::Insert) {
             write.key = codec::decode(side == Side::Left ? item.leftKey : item.rightKey);
+        } else {
+            // The source record's identity, stable across runs (see WriteItem::origin).
+            const bool fromLeft = side == Side::Right;
+            write.origin = m_stateId + (fromLeft ? "/left/" : "/right/") +
+                           displayKey(fromLeft ? item.leftKey : item.rightKey, {});
         }
         if (op != WriteOp::Delete) {
             const std::size_t pairCount = m_pairs.size();
@@ -994,6 +1025,38 @@ void Run::commitState(const std::vector<Pending>& items) {
     transaction.commit();
 }
 
+// The number of records a side holds: what a full read saw, or for a delta read what the
+// state store remembers (a delta reads only the changes).
+std::uint64_t Run::entitySize(Side side) const {
+    const auto* index = side == Side::Left ? m_leftIndex.get() : m_rightIndex.get();
+    const std::uint64_t read = side == Side::Left ? m_report.left.read : m_report.right.read;
+    if (index != nullptr && index->deltaRead()) {
+        return std::max(read, m_stateItems);
+    }
+    return read;
+}
+
+// A side's change-tracking token moves forward only after a run that left nothing to redo:
+// a failed item or a skipped conflict must come up again, and a delta from the new token
+// would not show it (the old token's delta still does).
+void Run::saveDeltaTokens() {
+    const bool clean =
+        m_report.status == RunStatus::Succeeded &&
+        !(m_document.conflictResolution == ConflictResolution::Skip && m_report.conflicts > 0);
+    if (!clean) {
+        return;
+    }
+    for (const auto* index : {m_leftIndex.get(), m_rightIndex.get()}) {
+        if (index == nullptr || index->nextDeltaToken().empty()) {
+            continue;
+        }
+        const bool left = index == m_leftIndex.get();
+        sqlite::Statement save(db(), left ? "UPDATE connections SET left_token=? WHERE num=?"
+                                          : "UPDATE connections SET right_token=? WHERE num=?");
+        save.bind(1, index->nextDeltaToken()).bind(2, m_connection).run();
+    }
+}
+
 void Run::saveRun() {
     const std::string id = stateId(m_document);
     sqlite::Transaction transaction(db());
@@ -1056,19 +1119,21 @@ RunReport Run::execute() {
         sqlite3_close(m_plan);
         m_plan = nullptr;
     }
-    m_leftIndex.reset();
-    m_rightIndex.reset();
-
     if (m_report.status == RunStatus::Succeeded &&
         (m_report.left.failed > 0 || m_report.right.failed > 0)) {
         m_report.status = RunStatus::CompletedWithErrors;
     }
     if (!m_options.dryRun && m_report.status != RunStatus::Aborted) {
-        for (auto* counts : {&m_report.left, &m_report.right}) {
-            const std::uint64_t touched = counts->updated + counts->deleted + counts->failed;
-            counts->unchanged = counts->read > touched ? counts->read - touched : 0;
+        for (const Side side : {Side::Left, Side::Right}) {
+            auto& counts = side == Side::Left ? m_report.left : m_report.right;
+            const std::uint64_t touched = counts.updated + counts.deleted + counts.failed;
+            const std::uint64_t size = entitySize(side);
+            counts.unchanged = size > touched ? size - touched : 0;
         }
+        saveDeltaTokens();
     }
+    m_leftIndex.reset();
+    m_rightIndex.reset();
     m_report.durationMs =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started).count();
     saveRun();

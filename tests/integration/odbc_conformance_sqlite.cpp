@@ -251,6 +251,40 @@ INSTANTIATE_TEST_SUITE_P(Odbc, ProviderConformance,
                              "Sqlite", [] { return std::make_unique<SqliteBackend>(); }}),
                          backendParamName);
 
+// SQLite keeps text longer than its declared size; the provider binds text columns at the
+// measured width for fast reads, and must still return every value whole.
+TEST(SqliteOdbcReads, TextLongerThanDeclaredComesBackWhole) {
+    SqliteBackend backend;
+    TableSpec spec;
+    spec.columns = {ColumnSpec{"id", ValueType::Int, 0, 0, 0, true},
+                    ColumnSpec{"code", ValueType::String, 5}, ColumnSpec{"note", ValueType::String},
+                    ColumnSpec{"data", ValueType::Binary, 4}};
+    const ProviderSettings settings = backend.createTable(spec);
+    std::vector<Row> rows;
+    for (std::int64_t id = 1; id <= 2500; ++id) {
+        std::string code = id % 7 == 0 ? std::string(static_cast<std::size_t>(id), 'x') : "ab";
+        std::string note = id % 11 == 0 ? "" : "h\xc3\xa9llo " + std::to_string(id);
+        Value binary = id % 13 == 0 ? Value(Binary{std::vector<std::uint8_t>(300, 0xab)})
+                                    : Value(Binary{{1, 2}});
+        rows.push_back({Value(id), Value(code), id % 17 == 0 ? Value() : Value(note), binary});
+    }
+    backend.insertRows(rows);
+    auto provider = backend.open(settings);
+    std::vector<Row> read;
+    ReadRequest request;
+    request.pageSize = 300;
+    provider->read(request, [&](std::vector<Record>& page) {
+        for (auto& record : page) {
+            read.push_back(record.values);
+        }
+        return true;
+    });
+    ASSERT_EQ(read.size(), rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        ASSERT_EQ(read[i], rows[i]) << "row " << i + 1;
+    }
+}
+
 }  // namespace ferry::test
 
 // SQLite has no credentials: the authentication part of the suite does not apply.

@@ -31,6 +31,7 @@ public:
         ProviderCapabilities caps;
         caps.maxBatchSize = 100;
         caps.defaultPageSize = 7;  // small pages exercise paging
+        caps.supportsChangeTracking = m_table.changeTracking;
         return caps;
     }
 
@@ -58,6 +59,61 @@ private:
         if (!page.empty()) {
             sink(page);
         }
+    }
+
+    ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
+                                   const DeletedKeySink& deleted) override {
+        ChangeReadResult result;
+        const auto snapshot = static_cast<std::size_t>(
+            deltaToken.empty() || m_table.tokensExpired ? 0 : std::stoull(deltaToken));
+        if (deltaToken.empty() || m_table.tokensExpired || snapshot >= m_table.snapshots.size()) {
+            ++m_table.fullReads;
+            doRead(ReadRequest{}, sink);
+        } else {
+            ++m_table.deltaReads;
+            result.delta = true;
+            const auto& before = m_table.snapshots[snapshot];
+            std::vector<Record> page;
+            for (const auto& [key, record] : m_table.rows) {
+                const auto old = before.find(key);
+                if (old == before.end() || !sameValues(old->second, record)) {
+                    page.push_back(record);
+                }
+            }
+            if (!page.empty() && !sink(page)) {
+                return result;
+            }
+            std::vector<std::vector<Value>> keys;
+            for (const auto& [key, record] : before) {
+                if (m_table.rows.count(key) == 0) {
+                    keys.push_back(m_table.keyValues(record));
+                }
+            }
+            for (const auto& [stamp, keyValues] : m_table.insertedKeys) {
+                const std::string key = m_table.keyOf(keyValues);
+                if (stamp > snapshot && before.count(key) == 0 && m_table.rows.count(key) == 0) {
+                    keys.push_back(keyValues);
+                }
+            }
+            if (!keys.empty() && !deleted(keys)) {
+                return result;
+            }
+        }
+        m_table.snapshots.push_back(m_table.rows);
+        result.deltaToken = std::to_string(m_table.snapshots.size() - 1);
+        return result;
+    }
+
+    static bool sameValues(const Record& a, const Record& b) {
+        if (a.values.size() != b.values.size()) {
+            return false;
+        }
+        for (std::size_t i = 0; i < a.values.size(); ++i) {
+            if (a.values[i].canonical() != b.values[i].canonical()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override {
@@ -101,6 +157,7 @@ private:
                     outcome.error = "duplicate key " + key;
                 } else {
                     m_table.rows[key] = std::move(record);
+                    m_table.insertedKeys.emplace_back(m_table.snapshots.size(), outcome.key);
                     outcome.ok = true;
                 }
             }

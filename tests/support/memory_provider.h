@@ -19,6 +19,16 @@ struct MemoryTable {
     std::function<std::string(const WriteItem&)> failWrite;
     std::size_t writeCalls = 0;
     std::size_t maxBatchSeen = 0;
+    // Change tracking: a token names a snapshot of the rows; a delta is the difference between
+    // the snapshot and the rows now, so tests may edit `rows` directly.
+    bool changeTracking = false;
+    bool tokensExpired = false;  // every token is refused: readChanges() falls back to a full read
+    std::vector<std::map<std::string, Record>> snapshots;
+    // Keys inserted through the provider, stamped with snapshots.size() at the time: a record
+    // created after a snapshot and deleted before the next delta still shows as deleted.
+    std::vector<std::pair<std::size_t, std::vector<Value>>> insertedKeys;
+    std::size_t deltaReads = 0;
+    std::size_t fullReads = 0;
 
     std::string keyOf(const std::vector<Value>& keyValues) const;
     std::vector<Value> keyValues(const Record& record) const;

@@ -543,8 +543,12 @@ void OdbcProvider::doRead(const ReadRequest& request, const PageSink& sink) {
                 "the columns of " + tableDisplay(statement) + " changed while Ferry was reading it",
                 {}, "run again");
         }
+        // SQLite text has no enforced size: measure the longest values so those columns can be
+        // bound for many rows per fetch (a preview reads too few rows to be worth it).
+        const std::vector<std::size_t> measured =
+            request.maxRows ? std::vector<std::size_t>{} : measureSqliteColumns(base);
         RowReader reader(cursor, m_columns, *m_dialect, std::min(pageSize, kMaxRowsPerFetch),
-                         m_getDataAnyColumn);
+                         m_getDataAnyColumn, measured);
         std::vector<Record> page;
         page.reserve(std::min<std::size_t>(pageSize, 65536));
         std::size_t used = 0;
@@ -580,6 +584,53 @@ void OdbcProvider::doRead(const ReadRequest& request, const PageSink& sink) {
         throw queryError(error, statement, redact(error.detail()));
     }
     cursor.closeCursor();
+}
+
+// The longest value, in bytes, of each SQLite text or binary column of the select (0 = not
+// measured). One aggregate scan, cheap next to reading rows one at a time; any failure (e.g.
+// duplicate column names in a hand-written select) just leaves the columns unmeasured.
+std::vector<std::size_t> OdbcProvider::measureSqliteColumns(const std::string& selectSql) {
+    std::vector<std::size_t> sizes(m_columns.size(), 0);
+    if (m_dialect->kind() != DialectKind::Sqlite) {
+        return sizes;
+    }
+    std::string sql;
+    std::vector<std::size_t> measuredColumns;
+    for (std::size_t i = 0; i < m_columns.size(); ++i) {
+        if (m_columns[i].type != ValueType::String && m_columns[i].type != ValueType::Binary) {
+            continue;
+        }
+        sql += sql.empty() ? "SELECT " : ", ";
+        sql +=
+            "MAX(LENGTH(CAST(" + m_dialect->quoteIdentifier(m_columns[i].info.name) + " AS BLOB)))";
+        measuredColumns.push_back(i);
+    }
+    if (measuredColumns.empty()) {
+        return sizes;
+    }
+    sql += " FROM (" + selectSql + ") AS ferry_measure";
+    try {
+        Statement query(*m_connection);
+        query.execDirect(sql);
+        if (query.fetch()) {
+            std::string text;
+            for (std::size_t m = 0; m < measuredColumns.size(); ++m) {
+                if (query.getText(static_cast<SQLUSMALLINT>(m + 1), false, text)) {
+                    // An empty column still needs room for the terminator.
+                    sizes[measuredColumns[m]] = std::max<std::size_t>(1, std::stoull(text));
+                } else {
+                    sizes[measuredColumns[m]] = 1;  // no rows, or only NULLs
+                }
+            }
+        }
+        query.closeCursor();
+    } catch (const DriverError& error) {
+        spdlog::debug("could not measure SQLite column sizes: {}", redact(error.detail()));
+        return std::vector<std::size_t>(m_columns.size(), 0);
+    } catch (const std::exception&) {
+        return std::vector<std::size_t>(m_columns.size(), 0);
+    }
+    return sizes;
 }
 
 // --- writing ---------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ private:
     std::string readStatement() const;
     Statement& prepared(const std::string& sql);
     void refineSqliteColumns();
+    std::vector<std::size_t> measureSqliteColumns(const std::string& selectSql);
     void readPrimaryKeys(Schema& schema);
     void applyItems(const WriteBatch& batch, const std::vector<std::size_t>& items,
                     const WritePlan& plan, std::vector<WriteOutcome>& outcomes);

@@ -398,7 +398,8 @@ Value valueFromText(std::string text, ValueType type) {
 // --- RowReader -------------------------------------------------------------------------------
 
 RowReader::RowReader(Statement& statement, const std::vector<ColumnPlan>& columns,
-                     const Dialect& dialect, std::size_t maxRowsPerFetch, bool getDataAnyColumn)
+                     const Dialect& dialect, std::size_t maxRowsPerFetch, bool getDataAnyColumn,
+                     const std::vector<std::size_t>& measuredBytes)
     : m_statement(statement), m_columns(columns), m_dialect(dialect) {
     m_buffers.resize(columns.size());
     bool anyLong = false;
@@ -442,6 +443,9 @@ RowReader::RowReader(Statement& statement, const std::vector<ColumnPlan>& column
                 if (!sqlite && !isLongType(info.sqlType) && info.size > 0 &&
                     info.size <= kLongBinary) {
                     buffer.elementSize = static_cast<SQLLEN>(info.size);
+                } else if (sqlite && i < measuredBytes.size() && measuredBytes[i] > 0 &&
+                           measuredBytes[i] <= kLongBinary) {
+                    buffer.elementSize = static_cast<SQLLEN>(measuredBytes[i]);
                 }
                 break;
             default:
@@ -453,6 +457,13 @@ RowReader::RowReader(Statement& statement, const std::vector<ColumnPlan>& column
                         dialect.wideText()
                             ? static_cast<SQLLEN>((info.size * 2 + 1) * sizeof(char16_t))
                             : static_cast<SQLLEN>(info.size * 4 + 1);
+                } else if (sqlite && i < measuredBytes.size() && measuredBytes[i] > 0 &&
+                           measuredBytes[i] <= kLongText) {
+                    // UTF-8 bytes bound a value's UTF-16 units too.
+                    buffer.elementSize =
+                        dialect.wideText()
+                            ? static_cast<SQLLEN>((measuredBytes[i] + 1) * sizeof(char16_t))
+                            : static_cast<SQLLEN>(measuredBytes[i] + 1);
                 }
                 break;
         }

@@ -39,12 +39,16 @@ Value valueFromText(std::string text, ValueType type);
 
 // Reads a result set rowset by rowset. Short fixed-size columns are bound column-wise for
 // SQL_ATTR_ROW_ARRAY_SIZE rows at a time; long columns (LONG types, unknown or large sizes,
-// and all SQLite text whose declared sizes SQLite does not enforce) are read with SQLGetData
-// in chunks, which forces one row per fetch.
+// and SQLite text whose declared sizes SQLite does not enforce) are read with SQLGetData in
+// chunks, which forces one row per fetch.
 class RowReader {
 public:
+    // `measuredBytes` (optional, per column): the longest value in bytes that the caller measured
+    // just before; SQLite text and binary columns so measured are bound like sized columns. A
+    // value that grew since is reported as an error, never cut.
     RowReader(Statement& statement, const std::vector<ColumnPlan>& columns, const Dialect& dialect,
-              std::size_t maxRowsPerFetch, bool getDataAnyColumn);
+              std::size_t maxRowsPerFetch, bool getDataAnyColumn,
+              const std::vector<std::size_t>& measuredBytes = {});
     ~RowReader();
     RowReader(const RowReader&) = delete;
     RowReader& operator=(const RowReader&) = delete;
