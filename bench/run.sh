@@ -29,7 +29,7 @@ done
 generator=()
 command -v ninja >/dev/null 2>&1 && [[ ! -f "$build/CMakeCache.txt" ]] && generator=(-G Ninja)
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-    -DFERRY_BUILD_BENCH=ON -DFERRY_BUILD_TESTS=OFF >/dev/null
+    -DFERRY_BUILD_BENCH=ON -DFERRY_BUILD_TESTS=OFF -DFERRY_BUILD_GUI=OFF >/dev/null
 cmake --build "$build" --target ferry_bench_sql -j "$jobs"
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-pg.XXXXXX")

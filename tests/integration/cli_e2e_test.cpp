@@ -35,79 +35,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kNull = "<null>";
 
-std::string quote(const std::string& text) {
-    std::string quoted = "'";
-    for (const char c : text) {
-        if (c == '\'') {
-            quoted += "'\\''";
-        } else {
-            quoted += c;
-        }
-    }
-    return quoted + "'";
-}
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void writeFile(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) {
-        throw std::runtime_error("cannot write " + path.string());
-    }
-}
-
-// RFC 4180 CSV as printed by `sqlite3 -csv` and `psql --csv`.
-Rows parseCsv(const std::string& text) {
-    Rows rows;
-    std::vector<std::string> row;
-    std::string field;
-    bool quoted = false;
-    bool fieldStarted = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-            fieldStarted = true;
-        } else if (c == ',') {
-            row.push_back(field);
-            field.clear();
-            fieldStarted = false;
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-                ++i;
-            }
-            row.push_back(field);
-            rows.push_back(row);
-            row.clear();
-            field.clear();
-            fieldStarted = false;
-        } else {
-            field += c;
-            fieldStarted = true;
-        }
-    }
-    if (fieldStarted || !row.empty()) {
-        row.push_back(field);
-        rows.push_back(row);
-    }
-    return rows;
-}
-
 // Fails with the first differing row instead of dumping thousands of rows.
 void expectSameRows(const Rows& expected, const Rows& actual, const std::string& what) {
     ASSERT_EQ(expected.size(), actual.size()) << what << ": row counts differ";
@@ -134,34 +61,6 @@ std::uint64_t count(const Json& report, const char* side, const char* what) {
 std::uint64_t writes(const Json& report, const char* side) {
     return count(report, side, "inserted") + count(report, side, "updated") +
            count(report, side, "deleted");
-}
-
-// The test PostgreSQL server, for ferry (ODBC) and for psql (native checks).
-struct PgServer {
-    std::string host;
-    std::string port;
-    std::string user;
-    std::string password;
-    std::string database;
-    std::string odbcWithPassword;
-    std::string odbcWithoutPassword;
-};
-
-const PgServer& pgServer() {
-    static const PgServer server = [] {
-        PgServer s;
-        s.odbcWithPassword = postgresConnectionString();
-        auto parsed = ConnectionString::parse(s.odbcWithPassword);
-        s.host = parsed.getOr("Server", "127.0.0.1");
-        s.port = parsed.getOr("Port", "5432");
-        s.user = parsed.getOr("Uid", "");
-        s.password = parsed.getOr("Pwd", "");
-        s.database = parsed.getOr("Database", "");
-        parsed.remove("Pwd");
-        s.odbcWithoutPassword = parsed.toString();
-        return s;
-    }();
-    return server;
 }
 
 struct CliResult {
@@ -333,23 +232,7 @@ protected:
     }
 
     // Runs SQL with psql against the test server; returns the rows it printed.
-    Rows psql(const std::string& sql) {
-        const PgServer& pg = pgServer();
-        const fs::path sqlFile = m_dir / "query-pg.sql";
-        const fs::path errFile = m_dir / "psql-err.txt";
-        writeFile(sqlFile, sql);
-        std::string out;
-        const int code = runCommand(
-            "PGPASSWORD=" + quote(pg.password) + " PGCONNECT_TIMEOUT=10 psql -X -q -h " +
-                quote(pg.host) + " -p " + quote(pg.port) + " -U " + quote(pg.user) + " -d " +
-                quote(pg.database) + " -v ON_ERROR_STOP=1 --csv -t -P null='<null>' -f " +
-                quote(sqlFile.string()) + " 2>" + quote(errFile.string()),
-            &out);
-        if (code != 0) {
-            throw std::runtime_error("psql failed: " + readFile(errFile) + "\nSQL: " + sql);
-        }
-        return parseCsv(out);
-    }
+    Rows psql(const std::string& sql) { return test::psql(sql); }
 
     std::int64_t pgCount(const std::string& table) {
         const Rows rows = psql("SELECT count(*) FROM " + table + ";");

@@ -4,12 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
+
+#include "ferry/connection_string.h"
 
 namespace ferry::test {
 
@@ -63,6 +68,114 @@ int runCommand(const std::string& command, std::string* output) {
     }
     const int status = pclose(pipe);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string quote(const std::string& text) {
+    std::string quoted = "'";
+    for (const char c : text) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted += c;
+        }
+    }
+    return quoted + "'";
+}
+
+std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+        throw std::runtime_error("cannot write " + path.string());
+    }
+}
+
+CsvRows parseCsv(const std::string& text) {
+    CsvRows rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    bool fieldStarted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+            fieldStarted = true;
+        } else if (c == ',') {
+            row.push_back(field);
+            field.clear();
+            fieldStarted = false;
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+                ++i;
+            }
+            row.push_back(field);
+            rows.push_back(row);
+            row.clear();
+            field.clear();
+            fieldStarted = false;
+        } else {
+            field += c;
+            fieldStarted = true;
+        }
+    }
+    if (fieldStarted || !row.empty()) {
+        row.push_back(field);
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+const PgServer& pgServer() {
+    static const PgServer server = [] {
+        PgServer s;
+        s.odbcWithPassword = postgresConnectionString();
+        auto parsed = ConnectionString::parse(s.odbcWithPassword);
+        s.host = parsed.getOr("Server", "127.0.0.1");
+        s.port = parsed.getOr("Port", "5432");
+        s.user = parsed.getOr("Uid", "");
+        s.password = parsed.getOr("Pwd", "");
+        s.database = parsed.getOr("Database", "");
+        parsed.remove("Pwd");
+        s.odbcWithoutPassword = parsed.toString();
+        return s;
+    }();
+    return server;
+}
+
+CsvRows psql(const std::string& sql) {
+    const PgServer& pg = pgServer();
+    const TempDir dir;
+    const auto sqlFile = dir / "query.sql";
+    const auto errFile = dir / "psql-err.txt";
+    writeFile(sqlFile, sql);
+    std::string out;
+    const int code =
+        runCommand("PGPASSWORD=" + quote(pg.password) + " PGCONNECT_TIMEOUT=10 psql -X -q -h " +
+                       quote(pg.host) + " -p " + quote(pg.port) + " -U " + quote(pg.user) + " -d " +
+                       quote(pg.database) + " -v ON_ERROR_STOP=1 --csv -t -P null='<null>' -f " +
+                       quote(sqlFile.string()) + " 2>" + quote(errFile.string()),
+                   &out);
+    if (code != 0) {
+        throw std::runtime_error("psql failed: " + readFile(errFile) + "\nSQL: " + sql);
+    }
+    return parseCsv(out);
 }
 
 }  // namespace ferry::test

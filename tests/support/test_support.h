@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ferry::test {
 
@@ -33,5 +34,30 @@ std::filesystem::path binaryDirectory();
 
 // Runs a shell command, returns its exit code; stdout goes to `output` when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
+
+// The text in single quotes for a POSIX shell.
+std::string quote(const std::string& text);
+std::string readFile(const std::filesystem::path& path);
+void writeFile(const std::filesystem::path& path, const std::string& text);
+
+// RFC 4180 CSV as printed by `sqlite3 -csv` and `psql --csv`.
+using CsvRows = std::vector<std::vector<std::string>>;
+CsvRows parseCsv(const std::string& text);
+
+// The test PostgreSQL server, for Ferry (ODBC) and for psql (native checks).
+struct PgServer {
+    std::string host;
+    std::string port;
+    std::string user;
+    std::string password;
+    std::string database;
+    std::string odbcWithPassword;
+    std::string odbcWithoutPassword;
+};
+const PgServer& pgServer();
+
+// Runs SQL with psql against the test server, independent of Ferry's code; returns the rows it
+// printed (NULL as "<null>"). Throws std::runtime_error with psql's message on failure.
+CsvRows psql(const std::string& sql);
 
 }  // namespace ferry::test
