@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +22,6 @@
 
 #include "ferry/connection_string.h"
 #include "test_support.h"
-
-extern char** environ;  // NOLINT: POSIX
 
 namespace ferry::test {
 namespace {
@@ -1073,48 +1070,6 @@ TEST_F(CliE2eTest, ListShowsSavedConnectionsAndTheirLastRunAndTitlesResolve) {
 
 // ---------------------------------------------------------------------------------------------
 // Killed and cancelled runs
-
-// A ferry process started in the background; stdout and stderr go to files.
-class ChildProcess {
-public:
-    explicit ChildProcess(const std::string& shellCommand) {
-        std::string command = shellCommand;
-        std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"),
-                                   command.data(), nullptr};
-        if (posix_spawn(&m_pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0) {
-            throw std::runtime_error("cannot start " + shellCommand);
-        }
-    }
-    ~ChildProcess() {
-        if (m_running) {
-            ::kill(m_pid, SIGKILL);
-            waitpid(m_pid, nullptr, 0);
-        }
-    }
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    // True while the process runs; collects its status once it ended.
-    bool running() {
-        if (m_running && waitpid(m_pid, &m_status, WNOHANG) == m_pid) {
-            m_running = false;
-        }
-        return m_running;
-    }
-    void signal(int number) { ::kill(m_pid, number); }
-    int wait() {
-        if (m_running) {
-            waitpid(m_pid, &m_status, 0);
-            m_running = false;
-        }
-        return m_status;
-    }
-
-private:
-    pid_t m_pid = 0;
-    int m_status = 0;
-    bool m_running = true;
-};
 
 class LargeRunTest : public CliE2eTest {
 protected:

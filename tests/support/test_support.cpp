@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <array>
 #include <cstdio>
@@ -15,6 +18,8 @@
 #include <stdexcept>
 
 #include "ferry/connection_string.h"
+
+extern "C" char** environ;  // NOLINT: POSIX
 
 namespace ferry::test {
 
@@ -68,6 +73,43 @@ int runCommand(const std::string& command, std::string* output) {
     }
     const int status = pclose(pipe);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+ChildProcess::ChildProcess(const std::string& shellCommand) {
+    std::string command = shellCommand;
+    std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"),
+                               command.data(), nullptr};
+    pid_t pid = 0;
+    if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0) {
+        throw std::runtime_error("cannot start " + shellCommand);
+    }
+    m_pid = pid;
+}
+
+ChildProcess::~ChildProcess() {
+    if (m_running) {
+        ::kill(m_pid, SIGKILL);
+        waitpid(m_pid, nullptr, 0);
+    }
+}
+
+bool ChildProcess::running() {
+    if (m_running && waitpid(m_pid, &m_status, WNOHANG) == m_pid) {
+        m_running = false;
+    }
+    return m_running;
+}
+
+void ChildProcess::signal(int number) {
+    ::kill(m_pid, number);
+}
+
+int ChildProcess::wait() {
+    if (m_running) {
+        waitpid(m_pid, &m_status, 0);
+        m_running = false;
+    }
+    return m_status;
 }
 
 std::string quote(const std::string& text) {

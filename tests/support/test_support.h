@@ -35,6 +35,27 @@ std::filesystem::path binaryDirectory();
 // Runs a shell command, returns its exit code; stdout goes to `output` when given.
 int runCommand(const std::string& command, std::string* output = nullptr);
 
+// A shell command started in the background (e.g. `ferry run … >out 2>err`), killed when the
+// object dies while it still runs.
+class ChildProcess {
+public:
+    explicit ChildProcess(const std::string& shellCommand);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    // True while the process runs; collects its status once it ended.
+    bool running();
+    void signal(int number);
+    // Waits for the end; returns the wait status (WIFEXITED, WTERMSIG...).
+    int wait();
+
+private:
+    int m_pid = 0;
+    int m_status = 0;
+    bool m_running = true;
+};
+
 // The text in single quotes for a POSIX shell.
 std::string quote(const std::string& text);
 std::string readFile(const std::filesystem::path& path);
