@@ -1,11 +1,31 @@
 #!/usr/bin/env bash
-# The README's first command: installs the packages, builds `ferry`, and synchronizes a sample
-# SQLite database of 1,000 customer accounts into a second SQLite database through ODBC, then
-# edits one source row and runs again to show an incremental run (1 updated, the rest unchanged).
+# The README's first command: installs the packages, builds Ferry, and runs a demo end to end.
+#
+#   scripts/demo.sh          seed 001: Dynamics 365 accounts (the local Dynamics Web API emulator,
+#                            signed in with a user name and password through OAuth) into a SQL
+#                            table (SQLite through ODBC): verify, preview the top 5 accounts, a
+#                            first one-way run, then bi-directional with an edit on each side.
+#   scripts/demo.sh --sql    1,000 customers from one SQLite database into another through ODBC,
+#                            then an incremental run that updates exactly the one edited row.
+#
 # Everything lives in build/demo (FERRY_CONFIG_DIR / FERRY_DATA_DIR point there), so your own
 # saved connections and state are never touched. FERRY_BUILD_DIR picks another build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=crm
+case "${1:-}" in
+    "") ;;
+    --sql) mode=sql ;;
+    -h | --help)
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "demo: unknown option '$1' (try --help)" >&2
+        exit 2
+        ;;
+esac
 
 bold=$'\e[1m'
 reset=$'\e[0m'
@@ -24,9 +44,9 @@ step "Installing packages (scripts/install-deps.sh)"
 scripts/install-deps.sh
 
 build=${FERRY_BUILD_DIR:-build}
-step "Building ferry into $build/"
+step "Building ferry and the Dynamics emulator into $build/"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --parallel "$(nproc)" --target ferry
+cmake --build "$build" --parallel "$(nproc)" --target ferry ferry-dynamics-emulator
 build=$(cd "$build" && pwd)
 ferry_bin="$build/bin/ferry"
 ferry() { "$ferry_bin" "$@"; }
@@ -37,6 +57,134 @@ mkdir -p "$demo/config/connections" "$demo/data"
 export FERRY_CONFIG_DIR="$demo/config"
 export FERRY_DATA_DIR="$demo/data"
 
+# --- seed 001: Dynamics 365 accounts into a SQL table ------------------------------------------
+demo_crm() {
+    step "Starting the Dynamics 365 Web API emulator (500 generated accounts)"
+    "$build/bin/ferry-dynamics-emulator" --port 0 --accounts 500 >"$demo/emulator.out" \
+        2>"$demo/emulator.err" &
+    emulator_pid=$!
+    trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
+    local waited=0
+    until grep -q "listening on" "$demo/emulator.out" 2>/dev/null; do
+        if ! kill -0 "$emulator_pid" 2>/dev/null || ((waited > 300)); then
+            echo "demo: the emulator did not start:" >&2
+            cat "$demo/emulator.err" >&2
+            exit 1
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    cat "$demo/emulator.out"
+    local url root tenant
+    url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/emulator.out")
+    root=${url%/api/data/v9.2/}
+    tenant=00000000-0000-0000-0000-0000000c0a57
+
+    step "Creating the SQL side: an empty Accounts table in $demo/sales.db (SQLite)"
+    show sqlite3 "$demo/sales.db" "CREATE TABLE Accounts (accountid TEXT PRIMARY KEY,
+        name VARCHAR(160), accountnumber VARCHAR(20));"
+
+    local document="$FERRY_CONFIG_DIR/connections/crm-accounts-to-sql.json"
+    step "Writing the connection document $document"
+    # The seed's connection string names https://contoso.crm4.dynamics.com; here the URL is the
+    # emulator's, and Authority= sends the sign-in to the emulator's token endpoint instead of
+    # login.microsoftonline.com. The password never goes into the document.
+    cat >"$document" <<JSON
+{
+  "title": "CRM accounts to SQL",
+  "direction": "left-to-right",
+  "conflictResolution": "skip",
+  "left": {
+    "title": "Dynamics accounts",
+    "provider": "odata",
+    "connectionString": "URL=$url;Authentication=microsoft_modern_crm;User=admin@contoso.com;Authority=$root/$tenant;",
+    "select": "accounts?\$select=name,accountnumber&\$top=5",
+    "primaryKey": ["accountid"]
+  },
+  "right": {
+    "title": "SQL accounts",
+    "provider": "odbc",
+    "connectionString": "Driver=SQLite3;Database=$demo/sales.db;",
+    "select": "SELECT * FROM Accounts",
+    "primaryKey": ["accountid"]
+  },
+  "mapping": { "auto": true }
+}
+JSON
+    cat "$document"
+    step "The password comes from the environment (or --password-stdin), never from the document"
+    printf '%s$ export FERRY_LEFT_PASSWORD=...%s\n' "$bold" "$reset"
+    export FERRY_LEFT_PASSWORD='Passw0rd!'
+
+    step "Verify Connection String (both sides)"
+    show ferry verify "CRM accounts to SQL"
+
+    step "Preview Data: the top 5 accounts"
+    show ferry preview "CRM accounts to SQL" --side left --rows 5
+
+    step "First run, one way (left to right), so that both sides start equal"
+    show ferry run "CRM accounts to SQL"
+    show sqlite3 -header -column "$demo/sales.db" "SELECT * FROM Accounts ORDER BY accountid;"
+
+    step "Switching the connection to bi-directional"
+    local updated
+    updated=$(jq '.direction = "bidirectional"' "$document")
+    printf '%s\n' "$updated" >"$document"
+    show jq -c '{direction, conflictResolution}' "$document"
+
+    step "Editing one account in CRM (Web API PATCH) and another in SQL"
+    local token first second
+    token=$(curl -sf --data-urlencode grant_type=password \
+        --data-urlencode client_id=51f81489-12ee-4a9e-aaae-a2591f45987d \
+        --data-urlencode username=admin@contoso.com \
+        --data-urlencode "password=$FERRY_LEFT_PASSWORD" \
+        --data-urlencode "scope=$root/.default" "$root/$tenant/oauth2/v2.0/token" |
+        jq -r .access_token)
+    first=$(sqlite3 "$demo/sales.db" "SELECT accountid FROM Accounts ORDER BY accountid LIMIT 1;")
+    second=$(sqlite3 "$demo/sales.db" \
+        "SELECT accountid FROM Accounts ORDER BY accountid LIMIT 1 OFFSET 1;")
+    printf '%s$ curl -X PATCH %saccounts(%s) -d {"name": "Renamed in CRM"}%s\n' \
+        "$bold" "$url" "$first" "$reset"
+    curl -sf -X PATCH -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+        -H "If-Match: *" -H "OData-Version: 4.0" -d '{"name": "Renamed in CRM"}' \
+        "${url}accounts($first)"
+    show sqlite3 "$demo/sales.db" \
+        "UPDATE Accounts SET accountnumber = 'SQL-0002' WHERE accountid = '$second';"
+
+    step "Second run, bi-directional: each edit flows to the other side"
+    local report="$demo/second-run.json"
+    printf '%s$ ferry run "CRM accounts to SQL" --json%s\n' "$bold" "$reset"
+    ferry run "CRM accounts to SQL" --json | tee "$report"
+
+    # The demo checks itself: the CRM edit is in SQL, the SQL edit is in CRM.
+    local name_in_sql number_in_crm
+    name_in_sql=$(sqlite3 "$demo/sales.db" "SELECT name FROM Accounts WHERE accountid = '$first';")
+    number_in_crm=$(curl -sf -H "Authorization: Bearer $token" -H "Accept: application/json" \
+        "${url}accounts($second)?\$select=accountnumber" | jq -r .accountnumber)
+    if [[ "$name_in_sql" != "Renamed in CRM" || "$number_in_crm" != "SQL-0002" ]]; then
+        echo "demo: expected each edit on the other side; SQL has name '$name_in_sql'," \
+            "CRM has account number '$number_in_crm'" >&2
+        exit 1
+    fi
+    echo
+    echo "In SQL, account $first is now named '$name_in_sql';"
+    echo "in CRM, account $second now has account number '$number_in_crm'."
+
+    step "The saved connection and its runs"
+    show ferry list
+    show ferry history "CRM accounts to SQL"
+
+    cat <<EOF
+
+Done. The demo's files are in $demo. The emulator stops with this script; to keep exploring, start
+it again ($build/bin/ferry-dynamics-emulator --help) and:
+  export FERRY_CONFIG_DIR=$FERRY_CONFIG_DIR FERRY_DATA_DIR=$FERRY_DATA_DIR
+  $ferry_bin --help
+EOF
+}
+
+# --- 1,000 SQLite customers into a second SQLite database ---------------------------------------
+demo_sql() {
 step "Creating the sample database $demo/crm.db (1,000 customer accounts)"
 columns="(
     id INTEGER PRIMARY KEY,
@@ -152,3 +300,10 @@ Done. The demo's files are in $demo. To keep exploring:
   export FERRY_CONFIG_DIR=$FERRY_CONFIG_DIR FERRY_DATA_DIR=$FERRY_DATA_DIR
   $ferry_bin --help
 EOF
+}
+
+if [[ "$mode" == crm ]]; then
+    demo_crm
+else
+    demo_sql
+fi

@@ -14,7 +14,7 @@ namespace ferry::cli {
 namespace {
 
 constexpr std::size_t kDefaultRows = 10;
-constexpr std::size_t kDefaultCellWidth = 32;
+constexpr std::size_t kDefaultCellWidth = 40;  // a GUID (36) fits whole
 
 bool isNumeric(ValueType type) {
     return type == ValueType::Int || type == ValueType::Double || type == ValueType::Decimal;
@@ -199,7 +199,7 @@ Options:
       --side left|right      the side to show (default: left)
       --rows N               how many rows (default: 10)
       --schema               show the columns (type, key, nullable, read-only) instead
-      --cell-width N         cut cells longer than N characters (default: 32)
+      --cell-width N         cut cells longer than N characters (default: 40)
       --json                 print {"side", "title", "columns", "rows", "more"} as JSON
       --password-stdin SIDE  read SIDE's password from a line of standard input
 

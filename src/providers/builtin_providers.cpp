@@ -1,11 +1,13 @@
 // registerBuiltinProviders(): explicit registration of every provider compiled into Ferry.
 #include "ferry/provider.h"
+#include "odata/odata_provider.h"
 #include "odbc/odbc_provider.h"
 
 namespace ferry {
 
 void registerBuiltinProviders(ProviderRegistry& registry) {
     registry.add(odbc::providerInfo());
+    registry.add(odata::providerInfo());
 }
 
 }  // namespace ferry

@@ -1,0 +1,387 @@
+// Text forms on the wire: GUIDs, dates, JSON string escaping, percent-encoding, numbers.
+#include "wire_text.h"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+namespace ferry::emulator {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void appendPadded(std::string& out, std::int64_t value, int width) {
+    char buffer[24];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    for (int n = static_cast<int>(result.ptr - buffer); n < width; ++n)
+        out.push_back('0');
+    out.append(buffer, result.ptr);
+}
+
+struct Civil {
+    int year;
+    unsigned month, day;
+};
+
+// Howard Hinnant's days <-> civil date algorithms (proleptic Gregorian calendar).
+Civil civilFromDays(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<int>(y + (m <= 2)), m, d};
+}
+
+bool readDigits(std::string_view text, std::size_t pos, std::size_t count, int& value) {
+    if (pos + count > text.size())
+        return false;
+    value = 0;
+    for (std::size_t i = pos; i < pos + count; ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        value = value * 10 + (text[i] - '0');
+    }
+    return true;
+}
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+}  // namespace
+
+std::uint64_t nextRandom(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+std::optional<Guid> Guid::parse(std::string_view text) {
+    if (text.size() == 38 && text.front() == '{' && text.back() == '}')
+        text = text.substr(1, 36);
+    if (text.size() != 36)
+        return std::nullopt;
+    Guid g;
+    int digits = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (text[i] != '-')
+                return std::nullopt;
+            continue;
+        }
+        const int v = hexValue(text[i]);
+        if (v < 0)
+            return std::nullopt;
+        auto& half = digits < 16 ? g.hi : g.lo;
+        half = (half << 4) | static_cast<std::uint64_t>(v);
+        ++digits;
+    }
+    return g;
+}
+
+Guid Guid::fromRandom(std::uint64_t& state) {
+    Guid g{nextRandom(state), nextRandom(state)};
+    g.hi = (g.hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+    g.lo = (g.lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+    return g;
+}
+
+void Guid::appendTo(std::string& out) const {
+    char buffer[36];
+    int pos = 0;
+    for (int i = 0; i < 32; ++i) {
+        if (i == 8 || i == 12 || i == 16 || i == 20)
+            buffer[pos++] = '-';
+        const std::uint64_t half = i < 16 ? hi : lo;
+        const int shift = (15 - (i % 16)) * 4;
+        buffer[pos++] = kHex[(half >> shift) & 0xF];
+    }
+    out.append(buffer, sizeof buffer);
+}
+
+std::string Guid::str() const {
+    std::string out;
+    appendTo(out);
+    return out;
+}
+
+void appendJsonString(std::string& out, std::string_view text) {
+    out.push_back('"');
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(text.substr(start, i - start));
+        start = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            default:
+                out += "\\u00";
+                out.push_back(kHex[c >> 4]);
+                out.push_back(kHex[c & 0xF]);
+        }
+    }
+    out.append(text.substr(start));
+    out.push_back('"');
+}
+
+void appendInt(std::string& out, std::int64_t value) {
+    char buffer[24];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+}
+
+void appendDouble(std::string& out, double value) {
+    char buffer[40];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+}
+
+void appendScaled(std::string& out, std::int64_t value, int scale) {
+    std::int64_t divisor = 1;
+    for (int i = 0; i < scale; ++i)
+        divisor *= 10;
+    // Negative values: write the sign, then work with the magnitude (as unsigned: INT64_MIN).
+    auto magnitude = static_cast<std::uint64_t>(value);
+    if (value < 0) {
+        out.push_back('-');
+        magnitude = ~magnitude + 1;
+    }
+    const auto udivisor = static_cast<std::uint64_t>(divisor);
+    char buffer[24];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, magnitude / udivisor);
+    out.append(buffer, result.ptr);
+    if (scale > 0) {
+        out.push_back('.');
+        result = std::to_chars(buffer, buffer + sizeof buffer, magnitude % udivisor);
+        for (int n = static_cast<int>(result.ptr - buffer); n < scale; ++n)
+            out.push_back('0');
+        out.append(buffer, result.ptr);
+    }
+}
+
+std::string percentEncode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() * 3);
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(ch);
+        } else {
+            out.push_back('%');
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%') {
+            if (i + 2 >= text.size())
+                return std::nullopt;
+            const int a = hexValue(text[i + 1]);
+            const int b = hexValue(text[i + 2]);
+            if (a < 0 || b < 0)
+                return std::nullopt;
+            out.push_back(static_cast<char>(a * 16 + b));
+            i += 2;
+        } else if (plusIsSpace && text[i] == '+') {
+            out.push_back(' ');
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+std::int64_t daysFromCivil(int year, unsigned month, unsigned day) {
+    const std::int64_t y = static_cast<std::int64_t>(year) - (month <= 2);
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::string formatDate(std::int64_t days) {
+    const Civil c = civilFromDays(days);
+    std::string out;
+    appendPadded(out, c.year, 4);
+    out.push_back('-');
+    appendPadded(out, c.month, 2);
+    out.push_back('-');
+    appendPadded(out, c.day, 2);
+    return out;
+}
+
+std::string formatDateTime(std::int64_t seconds) {
+    const std::int64_t days = floorDiv(seconds, 86400);
+    const std::int64_t rest = seconds - days * 86400;
+    std::string out = formatDate(days);
+    out.push_back('T');
+    appendPadded(out, rest / 3600, 2);
+    out.push_back(':');
+    appendPadded(out, rest / 60 % 60, 2);
+    out.push_back(':');
+    appendPadded(out, rest % 60, 2);
+    out.push_back('Z');
+    return out;
+}
+
+std::optional<std::int64_t> parseDate(std::string_view text) {
+    int year = 0, month = 0, day = 0;
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !readDigits(text, 0, 4, year) ||
+        !readDigits(text, 5, 2, month) || !readDigits(text, 8, 2, day))
+        return std::nullopt;
+    if (month < 1 || month > 12 || day < 1 || day > 31)
+        return std::nullopt;
+    const auto days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    // Reject dates such as 2023-02-30 that would roll over into the next month.
+    if (civilFromDays(days).day != static_cast<unsigned>(day))
+        return std::nullopt;
+    return days;
+}
+
+std::optional<std::int64_t> parseDateTime(std::string_view text) {
+    const auto days = parseDate(text.substr(0, std::min<std::size_t>(10, text.size())));
+    if (!days)
+        return std::nullopt;
+    std::int64_t seconds = *days * 86400;
+    if (text.size() == 10)
+        return seconds;
+    if (text[10] != 'T' && text[10] != ' ')
+        return std::nullopt;
+    int hour = 0, minute = 0, second = 0;
+    std::size_t pos = 11;
+    if (!readDigits(text, pos, 2, hour) || pos + 2 >= text.size() || text[pos + 2] != ':' ||
+        !readDigits(text, pos + 3, 2, minute))
+        return std::nullopt;
+    pos += 5;
+    if (pos < text.size() && text[pos] == ':') {
+        if (!readDigits(text, pos + 1, 2, second))
+            return std::nullopt;
+        pos += 3;
+        if (pos < text.size() && text[pos] == '.') {
+            ++pos;
+            while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9')
+                ++pos;
+        }
+    }
+    if (hour > 23 || minute > 59 || second > 59)
+        return std::nullopt;
+    seconds += hour * 3600 + minute * 60 + second;
+    if (pos == text.size() || (text[pos] == 'Z' && pos + 1 == text.size()))
+        return seconds;
+    int offsetHours = 0, offsetMinutes = 0;
+    if ((text[pos] != '+' && text[pos] != '-') || text.size() != pos + 6 ||
+        !readDigits(text, pos + 1, 2, offsetHours) || text[pos + 3] != ':' ||
+        !readDigits(text, pos + 4, 2, offsetMinutes))
+        return std::nullopt;
+    const int offset = offsetHours * 3600 + offsetMinutes * 60;
+    return text[pos] == '+' ? seconds - offset : seconds + offset;
+}
+
+std::string formatUserDate(std::int64_t days) {
+    const Civil c = civilFromDays(days);
+    return std::to_string(c.month) + "/" + std::to_string(c.day) + "/" + std::to_string(c.year);
+}
+
+std::string formatUserDateTime(std::int64_t seconds) {
+    const std::int64_t days = floorDiv(seconds, 86400);
+    const std::int64_t rest = seconds - days * 86400;
+    const std::int64_t hour = rest / 3600;
+    const std::int64_t hour12 = hour % 12 == 0 ? 12 : hour % 12;
+    std::string out = formatUserDate(days) + " " + std::to_string(hour12) + ":";
+    appendPadded(out, rest / 60 % 60, 2);
+    out += hour < 12 ? " AM" : " PM";
+    return out;
+}
+
+std::string formatGrouped(std::int64_t value) {
+    std::string digits = std::to_string(value < 0 ? -value : value);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return value < 0 ? "-" + out : out;
+}
+
+std::string formatMoney(std::int64_t tenThousandths) {
+    const bool negative = tenThousandths < 0;
+    const std::int64_t magnitude = negative ? -tenThousandths : tenThousandths;
+    const std::int64_t cents = (magnitude + 50) / 100;
+    std::string out = negative ? "-$" : "$";
+    out += formatGrouped(cents / 100);
+    out.push_back('.');
+    appendPadded(out, cents % 100, 2);
+    return out;
+}
+
+int compareIgnoreCase(std::string_view a, std::string_view b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        auto x = static_cast<unsigned char>(a[i]);
+        auto y = static_cast<unsigned char>(b[i]);
+        if (x >= 'A' && x <= 'Z')
+            x = static_cast<unsigned char>(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = static_cast<unsigned char>(y + 32);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+std::size_t codePointCount(std::string_view text) {
+    std::size_t count = 0;
+    for (const char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
+            ++count;
+    return count;
+}
+
+}  // namespace ferry::emulator

@@ -1,0 +1,445 @@
+// The OData provider against the Dynamics Web API emulator over real HTTP: paging, labels,
+// lookups, per-item write errors, ReplicationKey, change tracking, verify, throttling and faults.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "dynamics_emulator.h"
+#include "odata/odata_provider.h"
+
+namespace ferry::test {
+namespace {
+
+using emulator::DynamicsEmulator;
+using emulator::DynamicsOptions;
+using nlohmann::json;
+
+std::string formEncoded(const std::string& text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0x0F];
+        }
+    }
+    return out;
+}
+
+// Native access to the emulator, independent of the provider: its own token and plain HTTP.
+class Native {
+public:
+    explicit Native(const DynamicsEmulator& service)
+        : m_client("127.0.0.1", service.port()), m_base("/api/data/v9.2/") {
+        const std::string path =
+            service.tokenEndpoint().substr(service.rootUrl().size());  // "/<tenant>/oauth2/..."
+        auto response = m_client.Post(
+            path.c_str(),
+            "grant_type=password&client_id=ferry-test-client&username=admin%40contoso.com&"
+            "password=Passw0rd%21&scope=" +
+                formEncoded(service.rootUrl() + "/.default"),
+            "application/x-www-form-urlencoded");
+        if (!response || response->status != 200) {
+            throw std::runtime_error("native token request failed");
+        }
+        m_token = json::parse(response->body).at("access_token").get<std::string>();
+    }
+
+    json get(const std::string& relative) {
+        auto response = m_client.Get((m_base + relative).c_str(), headers());
+        EXPECT_TRUE(response && response->status == 200) << relative;
+        return response ? json::parse(response->body) : json();
+    }
+    int send(const std::string& method, const std::string& relative, const json& body) {
+        httplib::Result response =
+            method == "PATCH" ? m_client.Patch((m_base + relative).c_str(), headers(), body.dump(),
+                                               "application/json")
+            : method == "DELETE" ? m_client.Delete((m_base + relative).c_str(), headers())
+                                 : m_client.Post((m_base + relative).c_str(), headers(),
+                                                 body.dump(), "application/json");
+        return response ? response->status : 0;
+    }
+    // Every row of a query, following next links.
+    std::vector<json> all(std::string relative) {
+        std::vector<json> rows;
+        for (int guard = 0; !relative.empty() && guard < 10000; ++guard) {
+            const json page = get(relative);
+            for (const auto& row : page.at("value")) {
+                rows.push_back(row);
+            }
+            relative.clear();
+            if (page.contains("@odata.nextLink")) {
+                const std::string link = page["@odata.nextLink"];
+                relative = link.substr(link.find(m_base) + m_base.size());
+            }
+        }
+        return rows;
+    }
+
+private:
+    httplib::Headers headers() const {
+        return {{"Authorization", "Bearer " + m_token},
+                {"Accept", "application/json"},
+                {"OData-Version", "4.0"},
+                {"OData-MaxVersion", "4.0"}};
+    }
+    httplib::Client m_client;
+    std::string m_base;
+    std::string m_token;
+};
+
+class ODataProviderTest : public ::testing::Test {
+protected:
+    void start(DynamicsOptions options) {
+        m_service = std::make_unique<DynamicsEmulator>(options);
+        m_service->start();
+    }
+    ProviderSettings settings(const std::string& select, const std::string& extra = "") const {
+        ProviderSettings s;
+        s.title = "emulated CRM";
+        s.connectionString = ConnectionString::parse(
+            "URL=" + m_service->baseUrl() +
+            ";Authentication=microsoft_modern_crm;User=admin@contoso.com;"
+            "TokenEndpoint=" +
+            m_service->tokenEndpoint() + ";ClientId=ferry-test-client;" + extra);
+        s.password = "Passw0rd!";
+        s.select = select;
+        return s;
+    }
+    std::unique_ptr<Provider> open(const ProviderSettings& s) const {
+        return odata::providerInfo().factory(s);
+    }
+    static std::vector<Record> readAll(Provider& provider, std::size_t pageSize,
+                                       std::vector<std::size_t>* pages = nullptr) {
+        std::vector<Record> rows;
+        ReadRequest request;
+        request.pageSize = pageSize;
+        provider.read(request, [&](std::vector<Record>& page) {
+            if (pages != nullptr) {
+                pages->push_back(page.size());
+            }
+            for (auto& record : page) {
+                rows.push_back(std::move(record));
+            }
+            return true;
+        });
+        return rows;
+    }
+    static ErrorCode verifyCode(Provider& provider, std::string* text = nullptr) {
+        try {
+            provider.verify();
+        } catch (const Error& error) {
+            if (text != nullptr) {
+                *text = error.fullText();
+            }
+            return error.code();
+        }
+        return ErrorCode::Internal;
+    }
+
+    std::unique_ptr<DynamicsEmulator> m_service;
+};
+
+TEST_F(ODataProviderTest, PagesEveryRowExactlyOnce) {
+    DynamicsOptions options;
+    options.accounts = 12345;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name"));
+    std::vector<std::size_t> pages;
+    const auto rows = readAll(*provider, 1000, &pages);
+    ASSERT_EQ(rows.size(), 12345u);
+    EXPECT_EQ(pages.size(), 13u);
+    const std::size_t id = provider->describe().indexOf("accountid").value();
+    std::set<std::string> ids;
+    for (const auto& row : rows) {
+        ids.insert(row.values[id].asGuid().text);
+    }
+    EXPECT_EQ(ids.size(), 12345u) << "a row came twice";
+    const auto native = Native(*m_service).all("accounts?$select=accountid");
+    EXPECT_EQ(native.size(), 12345u);
+}
+
+TEST_F(ODataProviderTest, ServersThatIgnoreThePageSizeStillReadEverything) {
+    DynamicsOptions options;
+    options.accounts = 2500;
+    options.maxPageSize = 700;  // the service's own cap wins over the asked 1000
+    start(options);
+    auto provider = open(settings("/accounts?$select=name"));
+    std::vector<std::size_t> pages;
+    EXPECT_EQ(readAll(*provider, 1000, &pages).size(), 2500u);
+    EXPECT_EQ(pages.size(), 4u);
+}
+
+TEST_F(ODataProviderTest, TopStopsWithoutNextLinksAndPreviewStopsEarly) {
+    DynamicsOptions options;
+    options.accounts = 50;
+    start(options);
+    auto top = open(settings("accounts?$select=name,accountnumber&$top=5"));
+    EXPECT_EQ(readAll(*top, 0).size(), 5u);
+    auto all = open(settings("accounts"));
+    std::vector<Record> preview;
+    ReadRequest request;
+    request.maxRows = 7;
+    all->read(request, [&](std::vector<Record>& page) {
+        preview.insert(preview.end(), page.begin(), page.end());
+        return true;
+    });
+    EXPECT_EQ(preview.size(), 7u);
+}
+
+TEST_F(ODataProviderTest, ChoiceLabelsAndLookupsRoundTrip) {
+    DynamicsOptions options;
+    options.accounts = 20;
+    options.contacts = 10;
+    start(options);
+    auto accounts = open(settings("accounts?$select=accountid,name,industrycode"));
+    const Schema& schema = accounts->describe();
+    ASSERT_NE(schema.find("industrycode_label"), nullptr);
+    EXPECT_TRUE(schema.find("industrycode_label")->readOnly);
+    const auto rows = readAll(*accounts, 0);
+    const std::size_t code = schema.indexOf("industrycode").value();
+    const std::size_t label = schema.indexOf("industrycode_label").value();
+    int labelled = 0;
+    for (const auto& row : rows) {
+        if (!row.values[code].isNull()) {
+            EXPECT_FALSE(row.values[label].asString().empty());
+            ++labelled;
+        }
+    }
+    EXPECT_GT(labelled, 0) << "the generated data has choices";
+
+    auto contacts = open(settings("contacts?$select=contactid,lastname,_parentcustomerid_value"));
+    const Schema& contactSchema = contacts->describe();
+    const Column* lookup = contactSchema.find("_parentcustomerid_value");
+    ASSERT_NE(lookup, nullptr);
+    EXPECT_EQ(lookup->type, ValueType::Guid);
+    EXPECT_FALSE(lookup->readOnly) << "written through parentcustomerid_account@odata.bind";
+    const Guid target = rows.front().values[schema.indexOf("accountid").value()].asGuid();
+    WriteBatch batch;
+    batch.columns = {"lastname", "_parentcustomerid_value"};
+    WriteItem item;
+    item.values = {Value("Lookup"), Value(target)};
+    batch.items.push_back(item);
+    const auto outcomes = contacts->write(batch);
+    ASSERT_TRUE(outcomes.at(0).ok) << outcomes.at(0).error;
+    const Guid created = outcomes[0].key.at(0).asGuid();
+    const json stored =
+        Native(*m_service).get("contacts(" + created.text + ")?$select=_parentcustomerid_value");
+    EXPECT_EQ(stored.at("_parentcustomerid_value"), target.text);
+}
+
+TEST_F(ODataProviderTest, ATooLongNameFailsOnlyItsItem) {
+    DynamicsOptions options;
+    options.accounts = 0;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name,revenue", "BatchSize=2"));
+    WriteBatch batch;
+    batch.columns = {"name", "revenue"};
+    for (int i = 0; i < 5; ++i) {
+        WriteItem item;
+        item.values = {Value(i == 2 ? std::string(500, 'x') : "ok " + std::to_string(i)),
+                       Value(Decimal{"12345678.1234"})};
+        batch.items.push_back(item);
+    }
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        if (i == 2) {
+            EXPECT_FALSE(outcomes[i].ok);
+            EXPECT_EQ(outcomes[i].errorCode, ErrorCode::ValueTooLong) << outcomes[i].error;
+            EXPECT_NE(outcomes[i].error.find("name"), std::string::npos) << outcomes[i].error;
+        } else {
+            EXPECT_TRUE(outcomes[i].ok) << outcomes[i].error;
+        }
+    }
+    const auto stored = Native(*m_service).all("accounts?$select=name,revenue");
+    ASSERT_EQ(stored.size(), 4u);
+    for (const auto& row : stored) {
+        EXPECT_EQ(row.at("revenue").dump(), "12345678.1234");
+    }
+}
+
+TEST_F(ODataProviderTest, UpdatesAndDeletesReportMissingRecords) {
+    DynamicsOptions options;
+    options.accounts = 3;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name"));
+    const auto rows = readAll(*provider, 0);
+    ASSERT_EQ(rows.size(), 3u);
+    const std::size_t id = provider->describe().indexOf("accountid").value();
+    WriteBatch batch;
+    batch.columns = {"name"};
+    WriteItem update;
+    update.kind = WriteKind::Update;
+    update.key = {rows[0].values[id]};
+    update.values = {Value("renamed")};
+    WriteItem ghost = update;
+    ghost.key = {Value(Guid{"00000000-0000-0000-0000-00000000dead"})};
+    WriteItem remove;
+    remove.kind = WriteKind::Delete;
+    remove.key = {rows[1].values[id]};
+    WriteItem gone = remove;
+    gone.key = ghost.key;
+    batch.items = {update, ghost, remove, gone};
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), 4u);
+    EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;
+    EXPECT_FALSE(outcomes[1].ok);
+    EXPECT_NE(outcomes[1].error.find("no longer exists"), std::string::npos) << outcomes[1].error;
+    EXPECT_TRUE(outcomes[2].ok) << outcomes[2].error;
+    EXPECT_TRUE(outcomes[3].ok) << "already gone counts as deleted: " << outcomes[3].error;
+    const auto stored = Native(*m_service).all("accounts?$select=name");
+    ASSERT_EQ(stored.size(), 2u);
+}
+
+TEST_F(ODataProviderTest, ReplicationKeyNeverDuplicatesAfterACrash) {
+    DynamicsOptions options;
+    options.accounts = 0;
+    start(options);
+    WriteBatch batch;
+    batch.columns = {"name"};
+    WriteItem item;
+    item.origin = "crm-to-sql/left/42";
+    item.values = {Value("Replica")};
+    batch.items = {item};
+    std::vector<Value> keys;
+    for (int run = 0; run < 2; ++run) {  // the second run repeats a write the first completed
+        auto provider = open(settings("accounts?$select=accountid,name", "ReplicationKey=true"));
+        batch.items[0].values = {Value(run == 0 ? "Replica" : "Replica v2")};
+        const auto outcomes = provider->write(batch);
+        ASSERT_TRUE(outcomes.at(0).ok) << outcomes.at(0).error;
+        keys.push_back(outcomes[0].key.at(0));
+    }
+    EXPECT_EQ(keys[0], keys[1]);
+    const auto stored = Native(*m_service).all("accounts?$select=accountid,name");
+    ASSERT_EQ(stored.size(), 1u) << "the rerun created a duplicate";
+    EXPECT_EQ(stored[0].at("accountid"), keys[0].asGuid().text);
+    EXPECT_EQ(stored[0].at("name"), "Replica v2");
+}
+
+TEST_F(ODataProviderTest, ChangeTrackingReadsOnlyChangesAndDeletions) {
+    DynamicsOptions options;
+    options.accounts = 30;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name"));
+    provider->describe();
+    ASSERT_TRUE(provider->capabilities().supportsChangeTracking);
+    std::vector<Record> rows;
+    std::vector<std::vector<Value>> deleted;
+    const auto collect = [&](std::vector<Record>& page) {
+        rows.insert(rows.end(), page.begin(), page.end());
+        return true;
+    };
+    const auto gone = [&](std::vector<std::vector<Value>>& keys) {
+        deleted.insert(deleted.end(), keys.begin(), keys.end());
+        return true;
+    };
+    const ChangeReadResult first = provider->readChanges("", collect, gone);
+    EXPECT_FALSE(first.delta);
+    ASSERT_FALSE(first.deltaToken.empty());
+    ASSERT_EQ(rows.size(), 30u);
+    const std::size_t id = provider->describe().indexOf("accountid").value();
+    const std::string edited = rows[3].values[id].asGuid().text;
+    const std::string removed = rows[7].values[id].asGuid().text;
+    Native native(*m_service);
+    EXPECT_EQ(native.send("PATCH", "accounts(" + edited + ")", {{"name", "edited"}}), 204);
+    EXPECT_EQ(native.send("DELETE", "accounts(" + removed + ")", json()), 204);
+    rows.clear();
+    const ChangeReadResult second = provider->readChanges(first.deltaToken, collect, gone);
+    EXPECT_TRUE(second.delta);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].values[id].asGuid().text, edited);
+    ASSERT_EQ(deleted.size(), 1u);
+    EXPECT_EQ(deleted[0].at(0).asGuid().text, removed);
+    EXPECT_NE(second.deltaToken, first.deltaToken);
+}
+
+TEST_F(ODataProviderTest, AnExpiredOrUnknownDeltaTokenFallsBackToAFullRead) {
+    DynamicsOptions options;
+    options.accounts = 10;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name"));
+    provider->describe();
+    std::size_t count = 0;
+    const auto collect = [&](std::vector<Record>& page) {
+        count += page.size();
+        return true;
+    };
+    const auto gone = [](std::vector<std::vector<Value>>&) { return true; };
+    const ChangeReadResult first = provider->readChanges("", collect, gone);
+    const auto at = first.deltaToken.find("$deltatoken=");
+    ASSERT_NE(at, std::string::npos) << first.deltaToken;
+    // A token the service no longer knows (expired, or from another environment).
+    const std::string stale = first.deltaToken.substr(0, at) + "$deltatoken=1%2101%2f01%2f2000";
+    count = 0;
+    const ChangeReadResult second = provider->readChanges(stale, collect, gone);
+    EXPECT_FALSE(second.delta);
+    EXPECT_EQ(count, 10u);
+    EXPECT_FALSE(second.deltaToken.empty());
+}
+
+TEST_F(ODataProviderTest, VerifyExplainsWhatIsWrong) {
+    DynamicsOptions options;
+    options.accounts = 5;
+    start(options);
+    EXPECT_NO_THROW(open(settings("accounts?$select=name&$top=5"))->verify());
+
+    ProviderSettings wrong = settings("accounts");
+    wrong.password = "not-the-password";
+    std::string text;
+    EXPECT_EQ(verifyCode(*open(wrong), &text), ErrorCode::AuthenticationFailed) << text;
+    EXPECT_EQ(text.find("not-the-password"), std::string::npos) << "password leaked: " << text;
+
+    EXPECT_EQ(verifyCode(*open(settings("acounts")), &text), ErrorCode::EntityNotFound);
+    EXPECT_NE(text.find("Did you mean 'accounts'?"), std::string::npos) << text;
+
+    EXPECT_EQ(verifyCode(*open(settings("accounts?$filter=name eqq 'x'")), &text),
+              ErrorCode::QueryFailed);
+    EXPECT_EQ(verifyCode(*open(settings("accounts?$select=nmae")), &text), ErrorCode::QueryFailed);
+    EXPECT_NE(text.find("name"), std::string::npos) << text;
+
+    ProviderSettings unreachable = settings("accounts");
+    unreachable.connectionString = ConnectionString::parse(
+        "URL=http://127.0.0.1:1/api/data/v9.2/;Authentication=none;Timeout=5");
+    EXPECT_EQ(verifyCode(*open(unreachable), &text), ErrorCode::ConnectionFailed) << text;
+}
+
+TEST_F(ODataProviderTest, ThrottlingAndFaultsStillGiveCompleteResults) {
+    DynamicsOptions options;
+    options.accounts = 3000;
+    start(options);
+    m_service->setFaults(0.2, 0.0, 0.2);
+    auto provider = open(settings("accounts?$select=accountid,name", "MaxPageSize=500"));
+    const auto rows = readAll(*provider, 500);
+    EXPECT_EQ(rows.size(), 3000u);
+
+    m_service->setFaults(0.0, 0.0, 0.0);
+    m_service->setThrottle(20, 2, 1);
+    WriteBatch batch;
+    batch.columns = {"name"};
+    for (int i = 0; i < 300; ++i) {
+        WriteItem item;
+        item.origin = "throttled/" + std::to_string(i);
+        item.values = {Value("t" + std::to_string(i))};
+        batch.items.push_back(item);
+    }
+    auto writer =
+        open(settings("accounts?$select=accountid,name", "BatchSize=10;ReplicationKey=true"));
+    const auto outcomes = writer->write(batch);
+    for (const auto& outcome : outcomes) {
+        EXPECT_TRUE(outcome.ok) << outcome.error;
+    }
+    m_service->setThrottle(0, 300, 2);
+    EXPECT_EQ(Native(*m_service).all("accounts?$select=name").size(), 3300u);
+    EXPECT_GT(m_service->stats().throttled, 0u);
+}
+
+}  // namespace
+}  // namespace ferry::test
