@@ -23,6 +23,11 @@ std::optional<ConflictResolution> conflictResolutionFromString(std::string_view 
 inline Side other(Side side) {
     return side == Side::Left ? Side::Right : Side::Left;
 }
+// Whether a run in `direction` may write to `side`.
+inline bool writesTo(Direction direction, Side side) {
+    return direction == Direction::Bidirectional ||
+           (direction == Direction::LeftToRight) == (side == Side::Right);
+}
 
 struct EntityConfig {
     std::string title;

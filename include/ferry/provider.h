@@ -160,6 +160,11 @@ public:
     std::vector<std::string> validate(std::string_view providerName,
                                       const ConnectionString& connectionString) const;
 
+    // Whether the connection string holds a value for a secret key: Password/Pwd, or a key the
+    // provider declares secret (with its aliases). Secrets belong in the credential store.
+    bool carriesSecret(std::string_view providerName,
+                       const ConnectionString& connectionString) const;
+
     // Creates a provider; throws Error{UnknownProvider} or the factory's Error.
     std::unique_ptr<Provider> create(std::string_view providerName,
                                      const ProviderSettings& settings) const;

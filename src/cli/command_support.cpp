@@ -82,21 +82,7 @@ bool connectionStringHasPassword(const ProviderRegistry& registry, const EntityC
     } catch (const Error&) {
         return false;
     }
-    std::vector<std::string> secretKeys = {"Password", "Pwd"};
-    if (const ProviderInfo* info = registry.find(entity.provider); info != nullptr) {
-        for (const auto& key : info->keys) {
-            if (key.secret) {
-                secretKeys.push_back(key.name);
-                secretKeys.insert(secretKeys.end(), key.aliases.begin(), key.aliases.end());
-            }
-        }
-    }
-    for (const auto& key : secretKeys) {
-        if (auto value = parsed.get(key); value && !value->empty()) {
-            return true;
-        }
-    }
-    return false;
+    return registry.carriesSecret(entity.provider, parsed);
 }
 
 std::string passwordWarning(Side side) {

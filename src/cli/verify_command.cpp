@@ -13,18 +13,6 @@ namespace ferry::cli {
 
 namespace {
 
-bool isWrittenTo(Direction direction, Side side) {
-    switch (direction) {
-        case Direction::LeftToRight:
-            return side == Side::Right;
-        case Direction::RightToLeft:
-            return side == Side::Left;
-        case Direction::Bidirectional:
-            return true;
-    }
-    return true;
-}
-
 std::string joined(const std::vector<std::string>& items) {
     std::string text;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -115,7 +103,7 @@ std::optional<Schema> verifySide(std::ostream& out, const ConnectionDocument& do
             noteFailure(failure, ExitCode::Usage);
             return std::nullopt;
         }
-        if (isWrittenTo(document.direction, side) && !capabilities.writable) {
+        if (writesTo(document.direction, side) && !capabilities.writable) {
             printFailure(out,
                          "this side is written to (" + std::string(toString(document.direction)) +
                              ") but cannot be: " + capabilities.whyNotWritable,

@@ -190,6 +190,25 @@ std::vector<std::string> ProviderRegistry::validate(
     return problems;
 }
 
+bool ProviderRegistry::carriesSecret(std::string_view providerName,
+                                     const ConnectionString& connectionString) const {
+    std::vector<std::string> secretKeys = {"Password", "Pwd"};
+    if (const ProviderInfo* info = find(providerName); info != nullptr) {
+        for (const auto& key : info->keys) {
+            if (key.secret) {
+                secretKeys.push_back(key.name);
+                secretKeys.insert(secretKeys.end(), key.aliases.begin(), key.aliases.end());
+            }
+        }
+    }
+    for (const auto& key : secretKeys) {
+        if (auto value = connectionString.get(key); value && !value->empty()) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::unique_ptr<Provider> ProviderRegistry::create(std::string_view providerName,
                                                    const ProviderSettings& settings) const {
     const ProviderInfo* info = find(providerName);

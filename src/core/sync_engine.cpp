@@ -340,8 +340,8 @@ void Run::prepareSides() {
     auto pairs = resolveMapping(m_document.mapping, left, right);
 
     // A column that cannot be written on a side the run writes to would differ forever.
-    const bool writesLeft = m_document.direction != Direction::LeftToRight;
-    const bool writesRight = m_document.direction != Direction::RightToLeft;
+    const bool writesLeft = writesTo(m_document.direction, Side::Left);
+    const bool writesRight = writesTo(m_document.direction, Side::Right);
     for (const auto& pair : pairs) {
         const bool blocked =
             (writesRight && !pair.writableRight) || (writesLeft && !pair.writableLeft);

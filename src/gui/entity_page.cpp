@@ -325,21 +325,10 @@ void EntityPage::refreshProblems() {
                 for (const auto& problem : m_context.registry().validate(entity.provider, parsed)) {
                     problems << redacted(problem);
                 }
-                const ProviderInfo* info = m_context.registry().find(entity.provider);
-                std::vector<std::string> secretKeys = {"Password", "Pwd"};
-                for (const auto& key : info->keys) {
-                    if (key.secret) {
-                        secretKeys.push_back(key.name);
-                        secretKeys.insert(secretKeys.end(), key.aliases.begin(), key.aliases.end());
-                    }
-                }
-                for (const auto& key : secretKeys) {
-                    if (auto value = parsed.get(key); value && !value->empty()) {
-                        problems << QStringLiteral(
-                            "The connection string contains a password: move it to the "
-                            "Password field, which keeps it out of the connection file.");
-                        break;
-                    }
+                if (m_context.registry().carriesSecret(entity.provider, parsed)) {
+                    problems << QStringLiteral(
+                        "The connection string contains a password: move it to the "
+                        "Password field, which keeps it out of the connection file.");
                 }
             }
         } catch (const Error& error) {

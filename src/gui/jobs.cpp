@@ -12,18 +12,6 @@ namespace ferry::gui {
 
 namespace {
 
-bool isWrittenTo(Direction direction, Side side) {
-    switch (direction) {
-        case Direction::LeftToRight:
-            return side == Side::Right;
-        case Direction::RightToLeft:
-            return side == Side::Left;
-        case Direction::Bidirectional:
-            return true;
-    }
-    return true;
-}
-
 QString joined(const std::vector<std::string>& items) {
     QStringList list;
     for (const auto& item : items) {
@@ -203,7 +191,7 @@ SideCheck VerifyJob::checkSide(Side side) const {
                 "Primary key (Load columns fills the list).");
             return check;
         }
-        if (isWrittenTo(m_document.direction, side) && !capabilities.writable) {
+        if (writesTo(m_document.direction, side) && !capabilities.writable) {
             check.error.code = ErrorCode::NotUpdatable;
             check.error.message = QStringLiteral("This side is written to but cannot be: %1.")
                                       .arg(toQString(capabilities.whyNotWritable));

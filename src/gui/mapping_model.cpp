@@ -20,18 +20,6 @@ bool isNumeric(ValueType type) {
     return type == ValueType::Int || type == ValueType::Double || type == ValueType::Decimal;
 }
 
-bool writes(Direction direction, Side side) {
-    switch (direction) {
-        case Direction::LeftToRight:
-            return side == Side::Right;
-        case Direction::RightToLeft:
-            return side == Side::Left;
-        case Direction::Bidirectional:
-            return true;
-    }
-    return true;
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -108,11 +96,11 @@ void MappingModel::rebuild() {
             row.notes << QStringLiteral("key");
         }
         const bool key = row.leftColumn->key || row.rightColumn->key;
-        if (!pair.writableRight && writes(m_direction, Side::Right) && !key) {
+        if (!pair.writableRight && writesTo(m_direction, Side::Right) && !key) {
             row.notes << QStringLiteral("read-only on Data Entity 2: not written");
             row.warning = true;
         }
-        if (!pair.writableLeft && writes(m_direction, Side::Left) && !key) {
+        if (!pair.writableLeft && writesTo(m_direction, Side::Left) && !key) {
             row.notes << QStringLiteral("read-only on Data Entity 1: not written");
             row.warning = true;
         }

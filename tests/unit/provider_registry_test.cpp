@@ -131,6 +131,22 @@ TEST(ProviderRegistryTest, ValidationMessagesNameTheKey) {
     EXPECT_EQ(check(registry, "Foo=1;Authentication=x;").size(), 3U);
 }
 
+TEST(ProviderRegistryTest, CarriesSecretFindsDeclaredSecretKeysAndTheirAliases) {
+    auto registry = registryWithOdata();
+    ProviderInfo plain;
+    plain.name = "plain";
+    plain.keys = {{"Token", "an access token", false, true, {}, {"AccessToken"}}};
+    registry.add(plain);
+    const auto secret = [&](std::string_view provider, std::string_view text) {
+        return registry.carriesSecret(provider, ConnectionString::parse(text));
+    };
+    EXPECT_FALSE(secret("odata", "URL=https://x/;User=a;"));
+    EXPECT_TRUE(secret("odata", "URL=https://x/;pwd=s3cret;"));  // the declared alias
+    EXPECT_FALSE(secret("odata", "URL=https://x/;Password=;"));  // empty: nothing to hide
+    EXPECT_TRUE(secret("plain", "AccessToken=abc;"));
+    EXPECT_TRUE(secret("unknown", "Password=x;"));  // the usual names, whatever the provider
+}
+
 TEST(ProviderRegistryTest, AllowUnknownKeysPassesThemThrough) {
     ProviderRegistry registry;
     auto info = odataInfo();
