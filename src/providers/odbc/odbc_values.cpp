@@ -353,8 +353,13 @@ Value valueFromText(std::string text, ValueType type) {
             }
             break;
         case ValueType::Decimal: {
+            // Some drivers print "-.5": make it "-0.5" (built by appending: GCC 12 -O3 warns
+            // falsely on string::insert).
             if (startsWith(text, ".") || startsWith(text, "-.")) {
-                text.insert(text.front() == '-' ? 1 : 0, "0");
+                const bool negative = text.front() == '-';
+                std::string fixed = negative ? "-0" : "0";
+                fixed.append(text, negative ? 1 : 0, std::string::npos);
+                text = std::move(fixed);
             }
             if (auto v = parseDecimal(text)) {
                 return Value(std::move(*v));
