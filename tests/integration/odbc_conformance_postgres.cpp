@@ -231,12 +231,13 @@ public:
         return rows;
     }
 
-    std::optional<ProviderSettings> joinSelect() override {
+    ReadOnlySelect readOnlySelect() override {
         const std::string other = m_table + "_other";
         m_created.push_back(other);
         psql("CREATE TABLE " + other + " (id bigint PRIMARY KEY, note text);");
-        return settingsFor("SELECT a.id, a.name, b.note FROM " + m_table + " a LEFT JOIN " + other +
-                           " b ON a.id = b.id");
+        return {settingsFor("SELECT a.id, a.name, b.note FROM " + m_table + " a LEFT JOIN " +
+                            other + " b ON a.id = b.id"),
+                "joins"};
     }
 
     std::optional<ProviderSettings> wrongPassword() override {

@@ -129,10 +129,11 @@ public:
         return rows;
     }
 
-    std::optional<ProviderSettings> joinSelect() override {
+    ReadOnlySelect readOnlySelect() override {
         exec("CREATE TABLE IF NOT EXISTS other (id INTEGER PRIMARY KEY, note TEXT)");
-        return settingsFor("SELECT a.id, a.name, b.note FROM " + m_table +
-                           " a JOIN other b ON a.id = b.id");
+        return {settingsFor("SELECT a.id, a.name, b.note FROM " + m_table +
+                            " a JOIN other b ON a.id = b.id"),
+                "joins"};
     }
 
     std::optional<ProviderSettings> wrongPassword() override { return std::nullopt; }

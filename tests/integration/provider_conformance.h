@@ -31,11 +31,37 @@ struct TableSpec {
     std::vector<ColumnSpec> columns;
 };
 
-// What a backend can store; the suite adapts its data (never its expectations) to it.
+// How a backend's tables get their keys when an insert leaves them out.
+enum class KeyKind {
+    IdentityInteger,  // auto-numbered integer columns (SQL identity / autoincrement)
+    ServerGuid,       // every table's own key is a GUID the service generates (Dataverse)
+};
+
+// What a backend can store; the suite adapts its data (never its expectations) to it. The
+// defaults describe a SQL database with the full range of types.
 struct BackendTraits {
     int maxDecimalPrecision = 38;
     int maxDecimalScale = 10;
-    bool identity = true;  // auto-numbered key columns exist
+    KeyKind keyKind = KeyKind::IdentityInteger;
+    bool binary = true;  // a binary column type exists (Dataverse has none)
+    // The length describe() reports for text of unlimited length (Dataverse's longest Memo
+    // column holds 1,048,576 characters and says so).
+    std::int64_t unlimitedTextLength = 0;
+    // Column names may hold any Unicode letter (Dataverse logical names are ASCII: a publisher
+    // prefix and lower-case letters, digits and underscores).
+    bool nonAsciiNames = true;
+    // Fraction digits a date-time keeps (Dataverse: whole seconds).
+    int dateTimeFractionDigits = 6;
+
+    bool identity() const { return keyKind == KeyKind::IdentityInteger; }
+};
+
+// A select statement the provider can read but must refuse to write.
+struct ReadOnlySelect {
+    ProviderSettings settings;
+    // Words that whyNotWritable must contain, naming what makes the select read-only (e.g.
+    // "joins" for SQL, "$expand" for OData), so that a refusal for another reason fails.
+    std::string reason;
 };
 
 using Row = std::vector<Value>;
@@ -49,7 +75,8 @@ public:
     virtual BackendTraits traits() const = 0;
     // Creates a fresh, empty table (new name on each call) and returns settings that open it
     // (select statement = the whole table; ProviderSettings::primaryKey left empty so that the
-    // provider finds the key itself).
+    // provider finds the key itself). With KeyKind::ServerGuid, an identity column of type Guid
+    // becomes the table's own key, under the name the service gives it.
     virtual ProviderSettings createTable(const TableSpec& spec) = 0;
     // Opens the provider under test.
     virtual std::unique_ptr<Provider> open(const ProviderSettings& settings) = 0;
@@ -59,9 +86,9 @@ public:
     // Natively reads the last created table, ordered by its first column; values align with the
     // spec's columns and use the spec's types.
     virtual std::vector<Row> readRows() = 0;
-    // Settings whose select joins the last created table with another; nullopt when the
-    // backend cannot express a join.
-    virtual std::optional<ProviderSettings> joinSelect() = 0;
+    // A select over the last created table (and its rows) that is readable but not updatable:
+    // a join in SQL, an $expand of a related record in OData. Creates whatever else it needs.
+    virtual ReadOnlySelect readOnlySelect() = 0;
     // Settings like the last table's, with a wrong password; nullopt without passwords.
     virtual std::optional<ProviderSettings> wrongPassword() = 0;
     // Settings that cannot reach the backend (unknown driver, unreachable service).

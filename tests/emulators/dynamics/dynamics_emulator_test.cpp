@@ -965,6 +965,64 @@ TEST_F(DynamicsEmulatorTest, DefinedEntitiesRoundTripEveryType) {
     EXPECT_EQ(get("new_widgets")->status, 404);
 }
 
+// Decimal and Money values are exact, as in Dataverse: read from the number's own digits (a
+// double keeps about 16), rounded half away from zero to the column's scale.
+TEST_F(DynamicsEmulatorTest, DecimalAndMoneyKeepEveryDigit) {
+    EntityDefinition ledger;
+    ledger.logicalName = "new_ledger";
+    ledger.entitySet = "new_ledgers";
+    ColumnDefinition amount;
+    amount.name = "new_amount";
+    amount.type = ColumnType::Decimal;
+    amount.precision = 18;
+    amount.scale = 10;
+    ColumnDefinition price;
+    price.name = "new_price";
+    price.type = ColumnType::Money;
+    ledger.columns = {amount, price};
+    m_emulator->defineEntity(ledger);
+    const auto create = [&](const std::string& body) {
+        return m_client->Post("/api/data/v9.2/new_ledgers?$select=new_amount,new_price",
+                              headers({{"Prefer", "return=representation"}}), body,
+                              "application/json");
+    };
+
+    auto exact = create(R"({"new_amount":99999999.9999999999,"new_price":1234567890123.4567})");
+    ASSERT_TRUE(exact);
+    ASSERT_EQ(exact->status, 201) << exact->body;
+    EXPECT_NE(exact->body.find("\"new_amount\":99999999.9999999999"), std::string::npos)
+        << exact->body;
+    EXPECT_NE(exact->body.find("\"new_price\":1234567890123.4567"), std::string::npos)
+        << exact->body;
+
+    auto rounded = create(R"({"new_amount":-0.00000000005,"new_price":"2.00005"})");
+    ASSERT_TRUE(rounded);
+    ASSERT_EQ(rounded->status, 201) << rounded->body;
+    EXPECT_NE(rounded->body.find("\"new_amount\":-0.0000000001"), std::string::npos)
+        << rounded->body;
+    EXPECT_NE(rounded->body.find("\"new_price\":2.0001"), std::string::npos) << rounded->body;
+
+    auto exponent = create(R"({"new_amount":1.5E-9})");
+    ASSERT_TRUE(exponent);
+    EXPECT_NE(exponent->body.find("\"new_amount\":0.0000000015"), std::string::npos)
+        << exponent->body;
+
+    auto tooBig = create(R"({"new_amount":100000000})");
+    ASSERT_TRUE(tooBig);
+    EXPECT_EQ(tooBig->status, 400) << tooBig->body;
+    EXPECT_NE(tooBig->body.find("outside the valid range"), std::string::npos) << tooBig->body;
+
+    // A single property written with PUT keeps its digits too.
+    const std::string id = json::parse(exact->body).at("new_ledgerid");
+    auto put = m_client->Put("/api/data/v9.2/new_ledgers(" + id + ")/new_amount", headers(),
+                             R"({"value":12345678.1234567891})", "application/json");
+    ASSERT_TRUE(put);
+    EXPECT_EQ(put->status / 100, 2) << put->body;
+    EXPECT_NE(get("new_ledgers(" + id + ")?$select=new_amount")
+                  ->body.find("\"new_amount\":12345678.1234567891"),
+              std::string::npos);
+}
+
 TEST_F(DynamicsEmulatorTest, ControlEndpointsDriveTheEmulatorOverHttp) {
     const json definition = {
         {"logicalName", "new_gadget"},

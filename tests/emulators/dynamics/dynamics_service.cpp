@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -42,6 +43,58 @@ std::string trim(std::string_view text) {
     const auto last = text.find_last_not_of(" \t");
     return std::string(text.substr(first, last - first + 1));
 }
+
+// The text of each non-integer number directly inside a JSON body's top-level object, as the
+// client wrote it: Decimal and Money values keep every digit, which the parsed double does not.
+class TopLevelNumberTexts final : public nlohmann::json_sax<nlohmann::json> {
+public:
+    static std::map<std::string, std::string> of(const std::string& body) {
+        TopLevelNumberTexts handler;
+        nlohmann::json::sax_parse(body, &handler);
+        return std::move(handler.m_texts);
+    }
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t& raw) override {
+        if (m_depth == 1)
+            m_texts[m_key] = raw;
+        return true;
+    }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override {
+        ++m_depth;
+        return true;
+    }
+    bool key(string_t& name) override {
+        if (m_depth == 1)
+            m_key = name;
+        return true;
+    }
+    bool end_object() override {
+        --m_depth;
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        ++m_depth;
+        return true;
+    }
+    bool end_array() override {
+        --m_depth;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+        return false;
+    }
+
+private:
+    std::map<std::string, std::string> m_texts;
+    std::string m_key;
+    int m_depth = 0;
+};
 
 // Splits on `separator` outside double quotes and parentheses.
 std::vector<std::string> splitTopLevel(std::string_view text, char separator) {
@@ -1308,6 +1361,7 @@ std::optional<ServiceResponse> DynamicsService::parsePayload(const EntityTable& 
                              "The request body must be a JSON object describing one record.");
     const auto& definition = table.definition();
     std::set<int> seen;
+    std::optional<std::map<std::string, std::string>> numberTexts;  // read when first needed
     for (const auto& [key, value] : json.items()) {
         if (key.empty() || key[0] == '@')
             continue;  // instance annotations such as @odata.type
@@ -1405,8 +1459,16 @@ std::optional<ServiceResponse> DynamicsService::parsePayload(const EntityTable& 
         }
         if (c.readOnly)
             continue;  // as Dataverse: writes to server-maintained columns are ignored
+        std::string numberText;
+        if (value.is_number_float() &&
+            (c.type == ColumnType::Decimal || c.type == ColumnType::Money)) {
+            if (!numberTexts)
+                numberTexts = TopLevelNumberTexts::of(body);
+            if (const auto text = numberTexts->find(key); text != numberTexts->end())
+                numberText = text->second;
+        }
         std::string error;
-        auto cell = table.parseValue(column, value, error);
+        auto cell = table.parseValue(column, value, error, numberText);
         if (!cell)
             return errorResponse(400, kCodeValidation, error);
         changes.cells.emplace_back(column, std::move(*cell));
@@ -1619,23 +1681,27 @@ ServiceResponse DynamicsService::handleProperty(const ServiceRequest& request, E
         return errorResponse(
             405, kCodeGeneric,
             "The requested resource does not support http method '" + request.method + "'.");
-    nlohmann::json payload = nlohmann::json::object();
+    std::string value = "null";
     if (request.method == "PUT") {
         try {
             const auto json = nlohmann::json::parse(request.body);
             if (!json.is_object() || !json.contains("value"))
                 throw std::invalid_argument("no value");
-            payload[std::string(property)] = json["value"];
+            value = json["value"].dump();
+            // A decimal goes on with its own digits, not those of the parsed double.
+            const auto texts = TopLevelNumberTexts::of(request.body);
+            if (const auto text = texts.find("value"); text != texts.end())
+                value = text->second;
         } catch (const std::exception&) {
             return errorResponse(400, kCodeGeneric,
                                  "The request body must be {\"value\": <new value>}.");
         }
-    } else {
-        payload[std::string(property)] = nullptr;
     }
+    std::string payload;
+    appendJsonString(payload, property);
     ServiceRequest inner = request;
     inner.method = "PATCH";
-    inner.body = payload.dump();
+    inner.body = "{" + payload + ":" + value + "}";
     inner.headers.emplace_back("If-Match", "*");
     const auto r = writeRow(inner, table, id, false);
     return r.status < 300 ? noContent() : r;

@@ -1,6 +1,7 @@
 // Compact column-wise row storage of one emulated table, ordered by primary key.
 #include "entity_table.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -28,30 +29,83 @@ std::string conversionError(const nlohmann::json& value, ColumnType type) {
            edmTypeName(type) + "'.";
 }
 
-// A JSON number (or numeric string) as a fixed-point integer value * 10^scale.
-std::optional<std::int64_t> toScaled(const nlohmann::json& value, int scale) {
-    const double factor = static_cast<double>(powerOfTen(scale));
-    if (value.is_number_integer()) {
-        const auto v = value.get<std::int64_t>();
-        if (std::abs(static_cast<double>(v)) * factor >= 9.2e18)
-            return std::nullopt;
-        return v * powerOfTen(scale);
+// A decimal number's text ("-12.5", "1E-3") as a fixed-point integer value * 10^scale, rounded
+// half away from zero to the scale; digit by digit, since a double keeps only about 16 digits
+// and Money and Decimal values must stay exact. nullopt when it is not a number or when the
+// result is beyond +-9.2e18.
+std::optional<std::int64_t> scaledFromText(std::string_view text, int scale) {
+    constexpr std::uint64_t kLimit = 9'200'000'000'000'000'000ULL;
+    std::size_t i = 0;
+    const bool negative = !text.empty() && text[0] == '-';
+    if (!text.empty() && (text[0] == '-' || text[0] == '+'))
+        ++i;
+    const auto isDigit = [&](std::size_t at) {
+        return at < text.size() && text[at] >= '0' && text[at] <= '9';
+    };
+    std::string digits;
+    long exponent = 0;
+    while (isDigit(i))
+        digits.push_back(text[i++]);
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        while (isDigit(i)) {
+            digits.push_back(text[i++]);
+            --exponent;
+        }
     }
-    double d = 0;
-    if (value.is_number()) {
-        d = value.get<double>();
-    } else if (value.is_string()) {
-        const auto& s = value.get_ref<const std::string&>();
-        char* end = nullptr;
-        d = std::strtod(s.c_str(), &end);
-        if (s.empty() || end != s.c_str() + s.size())
+    if (digits.empty())
+        return std::nullopt;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        const bool negativeExponent = i < text.size() && text[i] == '-';
+        if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+            ++i;
+        if (!isDigit(i))
             return std::nullopt;
-    } else {
-        return std::nullopt;
+        long written = 0;
+        while (isDigit(i)) {
+            written = std::min(written * 10 + (text[i++] - '0'), 100000L);
+        }
+        exponent += negativeExponent ? -written : written;
     }
-    if (!std::isfinite(d) || std::abs(d) * factor >= 9.2e18)
+    if (i != text.size())
         return std::nullopt;
-    return std::llround(d * factor);
+    exponent += scale;  // the result is digits * 10^exponent
+    bool roundUp = false;
+    if (exponent < 0) {
+        const auto cut = static_cast<std::size_t>(-exponent);
+        roundUp = cut <= digits.size() && digits[digits.size() - cut] >= '5';
+        digits.resize(cut < digits.size() ? digits.size() - cut : 0);
+    }
+    std::uint64_t value = 0;
+    const auto append = [&](char digit) {
+        value = value * 10 + static_cast<std::uint64_t>(digit - '0');
+        return value < kLimit;
+    };
+    for (const char digit : digits)
+        if (!append(digit))
+            return std::nullopt;
+    for (long zeros = exponent; zeros > 0 && value != 0; --zeros)
+        if (!append('0'))
+            return std::nullopt;
+    if (roundUp && ++value >= kLimit)
+        return std::nullopt;
+    const auto magnitude = static_cast<std::int64_t>(value);
+    return negative ? -magnitude : magnitude;
+}
+
+// A JSON number or numeric string as value * 10^scale; `numberText` is the number as the
+// client wrote it, when known (a parsed double has lost digits).
+std::optional<std::int64_t> toScaled(const nlohmann::json& value, std::string_view numberText,
+                                     int scale) {
+    if (value.is_string())
+        return scaledFromText(value.get_ref<const std::string&>(), scale);
+    if (!value.is_number())
+        return std::nullopt;
+    if (value.is_number_float() && !std::isfinite(value.get<double>()))
+        return std::nullopt;
+    // Without the text, the shortest form that reads back as the same double.
+    return scaledFromText(numberText.empty() ? value.dump() : numberText, scale);
 }
 
 }  // namespace
@@ -382,14 +436,15 @@ nlohmann::json EntityTable::jsonValue(std::uint32_t slot, int property) const {
 }
 
 std::optional<Cell> EntityTable::parseValue(int index, const nlohmann::json& value,
-                                            std::string& error) const {
+                                            std::string& error, std::string_view numberText) const {
     const auto& c = column(index);
     Cell cell;
     if (value.is_null())
         return cell;
     cell.null = false;
     const auto outOfRange = [&] {
-        error = "A validation error occurred. The value " + literal(value) + " of '" + c.name +
+        const std::string shown = numberText.empty() ? literal(value) : std::string(numberText);
+        error = "A validation error occurred. The value " + shown + " of '" + c.name +
                 "' on record of type '" + m_definition.logicalName +
                 "' is outside the valid range.";
     };
@@ -457,7 +512,7 @@ std::optional<Cell> EntityTable::parseValue(int index, const nlohmann::json& val
                 return std::nullopt;
             }
             const int scale = c.type == ColumnType::Money ? 4 : c.scale;
-            const auto scaled = toScaled(value, scale);
+            const auto scaled = toScaled(value, numberText, scale);
             const std::int64_t limit =
                 c.type == ColumnType::Money ? kMoneyLimit * 10000 : powerOfTen(c.precision) - 1;
             if (!scaled) {

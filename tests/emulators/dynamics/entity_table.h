@@ -95,9 +95,10 @@ public:
     // JSON value of a readable property (see propertyIndex), for $filter.
     nlohmann::json jsonValue(std::uint32_t slot, int property) const;
     // Converts a JSON payload value for `column`; on failure returns nullopt and sets `error`
-    // to the client-facing message.
-    std::optional<Cell> parseValue(int column, const nlohmann::json& value,
-                                   std::string& error) const;
+    // to the client-facing message. `numberText` is a number's text as the client sent it, when
+    // known: Decimal and Money values are read from it exactly (a double keeps ~16 digits).
+    std::optional<Cell> parseValue(int column, const nlohmann::json& value, std::string& error,
+                                   std::string_view numberText = {}) const;
 
 private:
     struct TextRef {
