@@ -26,6 +26,7 @@ struct ProviderSettings {
 struct ProviderCapabilities {
     bool supportsTransactions = false;    // a batch is applied atomically, then item by item
     bool supportsChangeTracking = false;  // delta reads (fallback: full read every run)
+    bool supportsKeyedRead = false;       // readKeys() (fallback: the engine reads in full)
     std::size_t maxBatchSize = 1000;      // the engine never sends larger batches
     std::size_t defaultPageSize = 5000;
     bool writable = true;        // false: the select statement cannot be written through
@@ -120,6 +121,11 @@ public:
     ChangeReadResult readChanges(const std::string& deltaToken, const PageSink& sink,
                                  const DeletedKeySink& deleted);
 
+    // Reads the records with the given keys (values of the key columns, in schema key order);
+    // keys that match no record are skipped. Only when capabilities().supportsKeyedRead
+    // (otherwise throws Error{Internal}). Cancellation works as in read().
+    void readKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink);
+
     virtual ProviderCapabilities capabilities() const = 0;
 
 protected:
@@ -132,6 +138,7 @@ private:
     virtual std::vector<WriteOutcome> doWrite(const WriteBatch& batch) = 0;
     virtual ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
                                            const DeletedKeySink& deleted);
+    virtual void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink);
 
     std::optional<Schema> m_schema;
 };

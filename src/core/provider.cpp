@@ -74,6 +74,22 @@ ChangeReadResult Provider::doReadChanges(const std::string&, const PageSink&,
     throw Error(ErrorCode::Internal, "this provider has no change tracking");
 }
 
+void Provider::readKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) {
+    if (!sink) {
+        throw Error(ErrorCode::Internal, "readKeys() needs a page sink");
+    }
+    if (!capabilities().supportsKeyedRead) {
+        throw Error(ErrorCode::Internal, "this provider cannot read by key");
+    }
+    if (!keys.empty()) {
+        doReadKeys(keys, sink);
+    }
+}
+
+void Provider::doReadKeys(const std::vector<std::vector<Value>>&, const PageSink&) {
+    throw Error(ErrorCode::Internal, "this provider cannot read by key");
+}
+
 std::vector<WriteOutcome> Provider::write(const WriteBatch& batch) {
     if (batch.items.empty()) {
         return {};

@@ -484,7 +484,7 @@ void SideIndex::indexDeletedKeys(const std::vector<std::vector<Value>>& keys) {
                 key, values[k].type() == column.type ? values[k] : coerce(values[k], column.type));
         }
         m_point->bind(1, m_connection).bindBlob(2, key);
-        if (m_point->step()) {
+        if (m_point->step() && !seen(m_point->int64(1))) {
             auto& insert = *m_insert;
             insert.bind(1, m_point->int64(1)).bindBlob(2, m_point->blob(0)).bindNull(3);
             insert.bindNull(4).bindNull(5).bindNull(6).bind(7, std::int64_t{1});
@@ -496,6 +496,60 @@ void SideIndex::indexDeletedKeys(const std::vector<std::vector<Value>>& keys) {
     }
     sqlite::exec(m_state, "COMMIT");
     sqlite::exec(m_scratch, "COMMIT");
+}
+
+bool SideIndex::seen(std::int64_t seq) const {
+    const auto index = static_cast<std::size_t>(seq);
+    return index < m_seen.size() && m_seen[index];
+}
+
+bool SideIndex::readKeys(const std::vector<std::vector<Value>>& keys,
+                         const std::atomic<bool>* cancel, std::atomic<std::uint64_t>& readCount) {
+    m_deltaRead = true;
+    bool cancelled = false;
+    m_setup.provider->readKeys(keys, [&](std::vector<Record>& page) {
+        if (cancel != nullptr && cancel->load()) {
+            cancelled = true;
+            return false;
+        }
+        indexPage(page, false);
+        readCount += page.size();
+        return true;
+    });
+    if (!cancelled) {
+        indexDeletedKeys(keys);
+    }
+    return !cancelled;
+}
+
+std::vector<std::vector<Value>> SideIndex::counterpartKeys(const SideSetup& other) const {
+    // Which of this side's mapped values form the other side's key, in its key order.
+    std::vector<std::size_t> keyPairs;
+    for (const auto column : other.keyColumns) {
+        for (std::size_t p = 0; p < other.pairColumns.size(); ++p) {
+            if (other.pairColumns[p] == column) {
+                keyPairs.push_back(p);
+                break;
+            }
+        }
+    }
+    const bool keysMapped = keyPairs.size() == other.keyColumns.size();
+    std::vector<std::vector<Value>> keys;
+    sqlite::Statement rows(m_scratch, "SELECT ok, v FROM ch");
+    while (rows.step()) {
+        if (!rows.isNull(0)) {
+            keys.push_back(codec::decode(rows.blob(0)));
+        } else if (keysMapped && !rows.isNull(1)) {
+            const auto values = codec::decode(rows.blob(1));
+            std::vector<Value> key;
+            for (std::size_t k = 0; k < keyPairs.size(); ++k) {
+                const auto type = other.schema->columns[other.keyColumns[k]].type;
+                key.push_back(coerce(values[keyPairs[k]], type));
+            }
+            keys.push_back(std::move(key));
+        }
+    }
+    return keys;
 }
 
 bool SideIndex::readNeeded(const std::atomic<bool>* cancel) {

@@ -67,6 +67,16 @@ public:
     // Reads the whole side. Returns false when cancelled. Throws the provider's Error.
     bool read(const std::atomic<bool>* cancel, std::atomic<std::uint64_t>& readCount);
 
+    // Reads only the records with these keys (Provider::readKeys): records not named are
+    // unchanged, and a named record the state store knows that did not come back was deleted.
+    bool readKeys(const std::vector<std::vector<Value>>& keys, const std::atomic<bool>* cancel,
+                  std::atomic<std::uint64_t>& readCount);
+
+    // After read(): this side's records that need looking at on the other side, as the other
+    // side's keys: the remembered counterpart of every changed or deleted record, and for a
+    // new record the key its mapped values give (skipped when they cannot).
+    std::vector<std::vector<Value>> counterpartKeys(const SideSetup& other) const;
+
     // Re-reads the side, indexing (with values) only the records whose keys are in need().
     bool readNeeded(const std::atomic<bool>* cancel);
 
@@ -93,8 +103,10 @@ public:
 
 private:
     void indexPage(std::vector<Record>& page, bool neededOnly);
+    // Deletion rows for the keys the state store knows and this read did not see.
     void indexDeletedKeys(const std::vector<std::vector<Value>>& keys);
     void keyOf(const Record& record, std::string& key) const;
+    bool seen(std::int64_t seq) const;
     void lookUp(const std::vector<std::string>& keys, const std::vector<std::int64_t>& recordHashes,
                 std::vector<StateMatch>& matches);
 

@@ -282,6 +282,10 @@ private:
     void recordOutcomes(Side side, const SideBatch& batch,
                         const std::vector<WriteOutcome>& outcomes, std::vector<Pending>& items);
     void commitState(const std::vector<Pending>& items);
+    bool readsTargetByKey() const;
+    bool indexSourceThenTargetByKey(std::atomic<std::uint64_t>& leftRead,
+                                    std::atomic<std::uint64_t>& rightRead);
+    bool finishIndexing();
     std::uint64_t entitySize(Side side) const;
     void saveDeltaTokens();
     std::vector<Pending> m_pending;
@@ -547,9 +551,12 @@ bool Run::indexSides() {
         m_rightSetup, m_scratchDir / ("ferry-run-" + suffix + "-right.db"), m_store.path(),
         connection, maxId);
 
-    // Both sides are read at once: each waits mostly on its own server or driver.
     std::atomic<std::uint64_t> leftRead{0};
     std::atomic<std::uint64_t> rightRead{0};
+    if (readsTargetByKey()) {
+        return indexSourceThenTargetByKey(leftRead, rightRead) && finishIndexing();
+    }
+    // Both sides are read at once: each waits mostly on its own server or driver.
     auto rightDone = std::async(std::launch::async,
                                 [&] { return m_rightIndex->read(m_options.cancel, rightRead); });
     bool leftComplete = false;
@@ -574,13 +581,69 @@ bool Run::indexSides() {
     if (!leftComplete || !rightComplete) {
         return false;
     }
+    return finishIndexing();
+}
+
+// A one-way run whose source reads through change tracking reads the target only for the
+// records the delta names (when the target can read by key and its key is mapped): a rerun
+// after a few changes then costs a few changes, not a full read of the target. Edits made on
+// the target alone are restored by full runs (`--full`, or any run whose token expired).
+bool Run::readsTargetByKey() const {
+    if (m_document.direction == Direction::Bidirectional || m_options.fullRead ||
+        m_stateItems == 0) {
+        return false;
+    }
+    const bool fromLeft = m_document.direction == Direction::LeftToRight;
+    const auto& source = fromLeft ? m_leftSetup : m_rightSetup;
+    const auto& target = fromLeft ? m_rightSetup : m_leftSetup;
+    const auto& targetProvider = fromLeft ? *m_right : *m_left;
+    if (!source.changeTracking || source.deltaToken.empty() || target.changeTracking ||
+        !targetProvider.capabilities().supportsKeyedRead) {
+        return false;
+    }
+    return std::all_of(target.keyColumns.begin(), target.keyColumns.end(), [&](std::size_t c) {
+        return std::find(target.pairColumns.begin(), target.pairColumns.end(), c) !=
+               target.pairColumns.end();
+    });
+}
+
+bool Run::indexSourceThenTargetByKey(std::atomic<std::uint64_t>& leftRead,
+                                     std::atomic<std::uint64_t>& rightRead) {
+    const bool fromLeft = m_document.direction == Direction::LeftToRight;
+    engine::SideIndex& source = fromLeft ? *m_leftIndex : *m_rightIndex;
+    engine::SideIndex& target = fromLeft ? *m_rightIndex : *m_leftIndex;
+    auto& sourceRead = fromLeft ? leftRead : rightRead;
+    auto& targetRead = fromLeft ? rightRead : leftRead;
+    const auto publishCounts = [&] {
+        m_report.left.read = leftRead;
+        m_report.right.read = rightRead;
+        publish(RunPhase::Reading, true);
+    };
+    if (!source.read(m_options.cancel, sourceRead)) {
+        return false;
+    }
+    publishCounts();
+    bool complete = true;
+    if (source.deltaRead()) {
+        const auto keys = source.counterpartKeys(fromLeft ? m_rightSetup : m_leftSetup);
+        spdlog::info("{}: reading the {} record(s) the source's changes name",
+                     fromLeft ? m_document.right.title : m_document.left.title, keys.size());
+        complete = target.readKeys(keys, m_options.cancel, targetRead);
+    } else {
+        complete = target.read(m_options.cancel, targetRead);  // the token expired: in full
+    }
+    publishCounts();
+    return complete;
+}
+
+// Deletions of full reads, the planner's indexes, and the drift values of one-way runs.
+bool Run::finishIndexing() {
     // Only a complete read may conclude that something was deleted.
     if (m_stateItems > 0) {
         for (auto* index : {m_leftIndex.get(), m_rightIndex.get()}) {
             if (index->deltaRead()) {
                 spdlog::info(
-                    "{}: read {} change(s) and {} deletion(s) since the last run "
-                    "(change tracking)",
+                    "{}: read {} changed record(s) and {} deletion(s), not the whole entity",
                     index == m_leftIndex.get() ? m_document.left.title : m_document.right.title,
                     index == m_leftIndex.get() ? m_report.left.read : m_report.right.read,
                     index->deletedCount());

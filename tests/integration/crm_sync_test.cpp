@@ -249,6 +249,8 @@ TEST_F(CrmPostgresTest, FirstSyncCopiesEveryAccountAndRerunsReadOnlyTheChanges) 
     report = run();
     ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
     EXPECT_EQ(report.left.read, 3U) << "a rerun reads only what changed (the delta link)";
+    EXPECT_EQ(report.right.read, 3U) << "and only their counterparts in SQL (two updated, one "
+                                        "deleted; the new account has none yet)";
     EXPECT_EQ(report.right.updated, 2U);
     EXPECT_EQ(report.right.deleted, 1U);
     EXPECT_EQ(report.right.inserted, 1U);

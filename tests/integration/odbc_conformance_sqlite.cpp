@@ -1,6 +1,7 @@
 // The provider conformance suite for the ODBC provider against SQLite (the SQLite3 ODBC driver).
 #include <sqlite3.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "odbc/odbc_provider.h"
@@ -284,6 +285,39 @@ TEST(SqliteOdbcReads, TextLongerThanDeclaredComesBackWhole) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
         ASSERT_EQ(read[i], rows[i]) << "row " << i + 1;
     }
+}
+
+// readKeys() reads just the named records, in statements of a bounded number of keys.
+TEST(SqliteOdbcReads, ReadKeysReturnsExactlyTheNamedRecords) {
+    SqliteBackend backend;
+    TableSpec spec;
+    spec.columns = {ColumnSpec{"id", ValueType::Int, 0, 0, 0, true},
+                    ColumnSpec{"name", ValueType::String, 40}};
+    const ProviderSettings settings = backend.createTable(spec);
+    std::vector<Row> rows;
+    for (std::int64_t id = 1; id <= 3000; ++id) {
+        rows.push_back({Value(id), Value("n" + std::to_string(id))});
+    }
+    backend.insertRows(rows);
+    auto provider = backend.open(settings);
+    ASSERT_TRUE(provider->capabilities().supportsKeyedRead);
+    std::vector<std::vector<Value>> keys;
+    for (std::int64_t id = 2; id <= 2400; id += 2) {
+        keys.push_back({Value(id)});  // 1,200 keys: more than one statement's worth
+    }
+    keys.push_back({Value(std::int64_t{999999})});  // names no record
+    keys.push_back({Value("not a number")});        // cannot be an id: matches nothing
+    std::map<std::int64_t, std::string> read;
+    provider->readKeys(keys, [&](std::vector<Record>& page) {
+        for (const auto& record : page) {
+            read[record.values[0].asInt()] = record.values[1].asString();
+        }
+        return true;
+    });
+    ASSERT_EQ(read.size(), 1200U);
+    EXPECT_EQ(read.begin()->first, 2);
+    EXPECT_EQ(read.rbegin()->first, 2400);
+    EXPECT_EQ(read[1234], "n1234");
 }
 
 }  // namespace ferry::test

@@ -32,6 +32,7 @@ public:
         caps.maxBatchSize = 100;
         caps.defaultPageSize = 7;  // small pages exercise paging
         caps.supportsChangeTracking = m_table.changeTracking;
+        caps.supportsKeyedRead = m_table.keyedRead;
         return caps;
     }
 
@@ -39,7 +40,22 @@ private:
     void doVerify() override {}
     Schema doDescribe() override { return m_table.schema; }
 
+    void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) override {
+        ++m_table.keyedReads;
+        m_table.keysAskedFor += keys.size();
+        std::vector<Record> page;
+        for (const auto& key : keys) {
+            if (auto it = m_table.rows.find(m_table.keyOf(key)); it != m_table.rows.end()) {
+                page.push_back(it->second);
+            }
+        }
+        if (!page.empty()) {
+            sink(page);
+        }
+    }
+
     void doRead(const ReadRequest& request, const PageSink& sink) override {
+        ++m_table.plainReads;
         std::vector<Record> page;
         const std::size_t pageSize = request.pageSize == 0 ? 7 : request.pageSize;
         std::size_t count = 0;

@@ -29,6 +29,10 @@ struct MemoryTable {
     std::vector<std::pair<std::size_t, std::vector<Value>>> insertedKeys;
     std::size_t deltaReads = 0;
     std::size_t fullReads = 0;
+    bool keyedRead = false;  // readKeys() is offered
+    std::size_t keyedReads = 0;
+    std::size_t keysAskedFor = 0;
+    std::size_t plainReads = 0;  // read() calls
 
     std::string keyOf(const std::vector<Value>& keyValues) const;
     std::vector<Value> keyValues(const Record& record) const;

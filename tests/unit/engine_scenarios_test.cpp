@@ -664,6 +664,61 @@ TEST_F(EngineTest, InsertsCarryAStableOriginOfTheSourceRecord) {
     EXPECT_NE(origins[3].find("/left/2"), std::string::npos) << origins[3];
 }
 
+// A one-way rerun whose source reads a delta reads the target only where the delta points.
+class KeyedTargetTest : public EngineTest {
+public:
+    void SetUp() override {
+        EngineTest::SetUp();
+        table(Side::Left).changeTracking = true;
+        table(Side::Right).keyedRead = true;
+        for (std::int64_t id = 1; id <= 40; ++id) {
+            put(Side::Left, id, "n" + std::to_string(id), id);
+        }
+        m_document.direction = Direction::LeftToRight;
+        const auto first = run();
+        ASSERT_EQ(first.status, RunStatus::Succeeded) << first.message;
+        ASSERT_EQ(table(Side::Right).keyedReads, 0U);  // nothing remembered yet: a full read
+    }
+};
+
+TEST_F(KeyedTargetTest, ReadsOnlyTheCounterpartsOfTheSourceChanges) {
+    put(Side::Left, 5, "changed", 5);
+    remove(Side::Left, 6);
+    put(Side::Left, 41, "new", 41);
+    put(Side::Left, 42, "new on both", 42);
+    put(Side::Right, 42, "old on the target", 0);  // never synced: correlated by key
+    const std::size_t plainReads = table(Side::Right).plainReads;
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(table(Side::Right).plainReads, plainReads) << "no full read of the target";
+    EXPECT_EQ(table(Side::Right).keysAskedFor, 4U);
+    EXPECT_EQ(report.right.read, 3U);  // 5, 6 and 42 exist there
+    EXPECT_EQ(report.right.updated, 2U);
+    EXPECT_EQ(report.right.deleted, 1U);
+    EXPECT_EQ(report.right.inserted, 1U);
+    EXPECT_EQ(rows(Side::Right), rows(Side::Left));
+}
+
+TEST_F(KeyedTargetTest, ARecordDeletedOnTheTargetMeanwhileIsCreatedAgain) {
+    remove(Side::Right, 5);
+    put(Side::Left, 5, "changed", 5);
+    const auto report = run();
+    EXPECT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, 1U);
+    EXPECT_EQ(report.right.failed, 0U);
+    EXPECT_EQ(rows(Side::Right), rows(Side::Left));
+}
+
+TEST_F(KeyedTargetTest, EditsMadeOnlyOnTheTargetWaitForAFullRun) {
+    put(Side::Right, 7, "edited on the target", 7);
+    EXPECT_EQ(run().right.updated, 0U);  // the delta does not name record 7
+    RunOptions full;
+    full.fullRead = true;
+    const auto report = run(full);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(rows(Side::Right), rows(Side::Left));
+}
+
 TEST_F(EngineTest, SparsePagesFindTheirStateItems) {
     for (std::int64_t id = 1; id <= 1000; ++id) {
         put(Side::Left, id, "n" + std::to_string(id), id);

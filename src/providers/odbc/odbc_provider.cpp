@@ -165,6 +165,7 @@ ProviderCapabilities OdbcProvider::capabilities() const {
     } else {
         capabilities.writable = m_select->writable;
         capabilities.whyNotWritable = m_select->whyNotWritable;
+        capabilities.supportsKeyedRead = true;
     }
     return capabilities;
 }
@@ -631,6 +632,79 @@ std::vector<std::size_t> OdbcProvider::measureSqliteColumns(const std::string& s
         return std::vector<std::size_t>(m_columns.size(), 0);
     }
     return sizes;
+}
+
+void OdbcProvider::doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) {
+    const Schema& schema = describe();
+    const SelectStatement& statement = select();
+    std::vector<std::size_t> keyIndex;
+    for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+        if (schema.columns[i].key) {
+            keyIndex.push_back(i);
+        }
+    }
+    if (keyIndex.empty()) {
+        throw Error(ErrorCode::Internal,
+                    "readKeys() on " + tableDisplay(statement) + ", which has no primary key");
+    }
+    // Enough keys per statement to make the round trips rare, few enough for any driver.
+    const std::size_t perStatement = std::max<std::size_t>(
+        1, std::min<std::size_t>(500, m_dialect->maxParameters() / keyIndex.size()));
+    const std::string base = readStatement();
+    ParameterBuffer params;
+    std::vector<Record> page;
+    for (std::size_t first = 0; first < keys.size(); first += perStatement) {
+        const std::size_t last = std::min(keys.size(), first + perStatement);
+        params.clear();
+        std::string where;
+        for (std::size_t k = first; k < last; ++k) {
+            if (keys[k].size() != keyIndex.size()) {
+                throw Error(ErrorCode::Internal,
+                            "readKeys(): a key has " + std::to_string(keys[k].size()) +
+                                " values for " + std::to_string(keyIndex.size()) + " columns");
+            }
+            const std::size_t mark = params.size();
+            bool convertible = true;
+            for (std::size_t c = 0; c < keyIndex.size() && convertible; ++c) {
+                const auto& column = schema.columns[keyIndex[c]];
+                convertible =
+                    !params.add(keys[k][c], m_columns[keyIndex[c]], column.name, *m_dialect);
+            }
+            if (!convertible) {
+                params.truncate(mark);  // a key this column cannot hold matches no row
+                continue;
+            }
+            where += where.empty() ? "(" : " OR (";
+            for (std::size_t c = 0; c < keyIndex.size(); ++c) {
+                where += (c > 0 ? " AND " : "") +
+                         m_dialect->quoteIdentifier(schema.columns[keyIndex[c]].name) + " = ?";
+            }
+            where += ")";
+        }
+        if (where.empty()) {
+            continue;
+        }
+        page.clear();
+        try {
+            Statement cursor(*m_connection);
+            cursor.prepare("SELECT * FROM (" + base + ") AS ferry_keyed WHERE " + where);
+            params.bind(cursor);
+            cursor.execute();
+            RowReader reader(cursor, m_columns, *m_dialect, kMaxRowsPerFetch, m_getDataAnyColumn);
+            for (std::size_t rows = reader.fetch(); rows > 0; rows = reader.fetch()) {
+                for (std::size_t row = 0; row < rows; ++row) {
+                    page.emplace_back();
+                    reader.read(row, page.back().values);
+                }
+            }
+            cursor.closeCursor();
+        } catch (const DriverError& error) {
+            throw queryError(error, statement, redact(error.detail()));
+        }
+        if (!page.empty() && !sink(page)) {
+            return;
+        }
+    }
 }
 
 // --- writing ---------------------------------------------------------------------------------

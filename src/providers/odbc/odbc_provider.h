@@ -40,6 +40,8 @@ private:
     Schema doDescribe() override;
     void doRead(const ReadRequest& request, const PageSink& sink) override;
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override;
+    // Batches of keys as `SELECT * FROM (<select>) WHERE (k = ?) OR ...`.
+    void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) override;
 
     struct WritePlan;
     const SelectStatement& select() const;
