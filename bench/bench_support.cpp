@@ -112,6 +112,13 @@ private:
         return result;
     }
 
+    void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) override {
+        const auto start = Clock::now();
+        ++m_times.readCalls;
+        m_inner->readKeys(keys, timedSink(sink));
+        m_times.readNs += nsSince(start);
+    }
+
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override {
         const auto start = Clock::now();
         auto outcomes = m_inner->write(batch);
