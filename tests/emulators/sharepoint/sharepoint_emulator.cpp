@@ -1,0 +1,595 @@
+// The HTTP face of the SharePoint emulator: token endpoint, Bearer and digest checks,
+// throttling, fault injection and latency in front of SharePointService, plus /_emulator/.
+#include "sharepoint_emulator.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "sp_service.h"
+#include "sp_text.h"
+
+namespace ferry::emulator {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sp::NameValues;
+
+constexpr int kAppUserId = 1073741822;  // "SharePoint App", the author of app-only writes
+constexpr const char* kSharePointPrincipal = "00000003-0000-0ff1-ce00-000000000000";
+
+void setJson(httplib::Response& res, int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, "application/json; charset=utf-8");
+}
+
+SpFieldType fieldTypeFromJson(const nlohmann::json& value) {
+    if (const auto type = sp::parseFieldType(value))
+        return *type;
+    throw std::invalid_argument("Unknown field type " + value.dump() + ".");
+}
+
+SpListDefinition definitionFromJson(const nlohmann::json& body) {
+    SpListDefinition definition;
+    definition.title = body.at("title").get<std::string>();
+    definition.urlName = body.value("urlName", std::string());
+    for (const auto& f : body.value("fields", nlohmann::json::array())) {
+        SpField field;
+        field.internalName = f.at("internalName").get<std::string>();
+        field.title = f.value("title", std::string());
+        field.type = fieldTypeFromJson(f.value("type", nlohmann::json("Text")));
+        field.required = f.value("required", false);
+        field.readOnly = f.value("readOnly", false);
+        field.hidden = f.value("hidden", false);
+        field.indexed = f.value("indexed", false);
+        field.maxLength = f.value("maxLength", 255);
+        field.choices = f.value("choices", std::vector<std::string>());
+        field.lookupList = f.value("lookupList", std::string());
+        definition.fields.push_back(std::move(field));
+    }
+    return definition;
+}
+
+}  // namespace
+
+class SharePointEmulator::Impl {
+public:
+    explicit Impl(SharePointOptions options) : m_options(std::move(options)), m_service(m_options) {
+        std::random_device device;
+        m_tokenRandom = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        m_faultRandom = 0xFA17ULL;
+    }
+
+    ~Impl() { stop(); }
+
+    void start(int port) {
+        std::lock_guard lifecycle(m_lifecycle);
+        if (m_server)
+            throw std::runtime_error("The SharePoint emulator is already running.");
+        auto server = std::make_unique<httplib::Server>();
+        server->new_task_queue = [] { return new httplib::ThreadPool(32); };
+        server->set_keep_alive_max_count(100000);
+        server->set_tcp_nodelay(true);
+        server->set_payload_max_length(64 * 1024 * 1024);
+        const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            handle(req, res);
+        };
+        server->Get(".*", handler);
+        server->Post(".*", handler);
+        server->Patch(".*", handler);
+        server->Put(".*", handler);
+        server->Delete(".*", handler);
+        int bound = 0;
+        if (port == 0)
+            bound = server->bind_to_any_port("127.0.0.1");
+        else if (server->bind_to_port("127.0.0.1", port))
+            bound = port;
+        if (bound <= 0)
+            throw std::runtime_error(
+                "The SharePoint emulator cannot listen on 127.0.0.1:" + std::to_string(port) + ".");
+        m_port = bound;
+        m_server = std::move(server);
+        m_listenerDone = false;
+        m_thread = std::thread([this] {
+            m_server->listen_after_bind();
+            m_listenerDone = true;
+        });
+        // The socket already listens; wait until the accept loop runs so stop() cannot race it.
+        while (!m_server->is_running() && !m_listenerDone)
+            std::this_thread::yield();
+    }
+
+    void stop() {
+        std::lock_guard lifecycle(m_lifecycle);
+        if (!m_server)
+            return;
+        m_server->stop();
+        if (m_thread.joinable())
+            m_thread.join();
+        m_server.reset();
+    }
+
+    int port() const { return m_port; }
+    std::string root() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    SharePointOptions options() const {
+        std::lock_guard lock(m_controlMutex);
+        return m_options;
+    }
+
+    SharePointStats stats() const {
+        SharePointStats s;
+        s.requests = m_requests;
+        s.reads = m_service.reads();
+        s.writes = m_service.writes();
+        s.batches = m_service.batches();
+        s.throttled = m_throttled;
+        s.faults = m_faults;
+        s.tokensIssued = m_tokensIssued;
+        return s;
+    }
+
+    void setFaults(double rate503, double rateDrop) {
+        std::lock_guard lock(m_controlMutex);
+        m_options.fault503Rate = rate503;
+        m_options.faultDropRate = rateDrop;
+    }
+
+    void setThrottle(int requests, int windowSeconds, int retryAfter) {
+        std::lock_guard lock(m_controlMutex);
+        m_options.throttleRequests = std::max(0, requests);
+        m_options.throttleWindowSeconds = std::max(1, windowSeconds);
+        m_options.retryAfterSeconds = std::max(0, retryAfter);
+        m_load.clear();
+    }
+
+    void setLatency(int ms) {
+        std::lock_guard lock(m_controlMutex);
+        m_options.latencyMs = std::max(0, ms);
+    }
+
+    void setBlocked(bool blocked) {
+        std::lock_guard lock(m_controlMutex);
+        m_options.blocked = blocked;
+    }
+
+    void revokeTokens() {
+        std::lock_guard lock(m_controlMutex);
+        for (auto& [token, grant] : m_tokens)
+            grant.expires = Clock::time_point::min();
+    }
+
+    sp::SharePointService& service() { return m_service; }
+    const sp::SharePointService& service() const { return m_service; }
+
+private:
+    struct Grant {
+        int userId = 1;
+        bool secretBased = false;    // app-only with a client secret: SharePoint refuses it
+        bool otherAudience = false;  // e.g. a Microsoft Graph token
+        Clock::time_point expires;
+    };
+
+    std::string newToken() {
+        static constexpr char kAlphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        std::string token = "eyJ0eXAiOiJKV1QifQ.";
+        for (int i = 0; i < 6; ++i) {
+            std::uint64_t v = sp::nextRandom(m_tokenRandom);
+            for (int b = 0; b < 10; ++b, v >>= 6)
+                token.push_back(kAlphabet[v & 63]);
+        }
+        return token;
+    }
+
+    void handle(const httplib::Request& req, httplib::Response& res) {
+        ++m_requests;
+        const std::string_view target =
+            req.target.empty() ? std::string_view(req.path) : std::string_view(req.target);
+        const auto mark = target.find('?');
+        const auto path = sp::percentDecode(target.substr(0, mark), false);
+        const auto query = sp::parseQuery(
+            mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1), false);
+        if (!path || !query) {
+            setJson(res, 400, R"({"error":"The request URL is not valid."})");
+            return;
+        }
+        if (path->rfind("/_emulator/", 0) == 0)
+            return control(req, res, path->substr(11));
+        const SharePointOptions current = options();
+        if (*path == "/" + current.tenantId + "/oauth2/v2.0/token" ||
+            *path == "/organizations/oauth2/v2.0/token") {
+            if (req.method != "POST") {
+                setJson(res, 405, R"({"error":"invalid_request"})");
+                return;
+            }
+            return token(req, res);
+        }
+        const std::string apiRoot = current.site + "/_api";
+        if (!sp::istartsWith(*path, apiRoot) ||
+            (path->size() > apiRoot.size() && (*path)[apiRoot.size()] != '/')) {
+            res.status = 404;
+            res.set_content("404 NOT FOUND", "text/plain");
+            return;
+        }
+        std::string host = req.get_header_value("Host");
+        if (host.empty())
+            host = "127.0.0.1:" + std::to_string(m_port);
+
+        sp::ServiceRequest request;
+        request.method = req.method;
+        const std::string override = req.get_header_value("X-HTTP-Method");
+        if (req.method == "POST" && !override.empty())
+            request.method = sp::toLower(override) == "merge"    ? "MERGE"
+                             : sp::toLower(override) == "delete" ? "DELETE"
+                             : sp::toLower(override) == "put"    ? "PUT"
+                             : sp::toLower(override) == "patch"  ? "PATCH"
+                                                                 : override;
+        request.path = path->size() > apiRoot.size() + 1 ? path->substr(apiRoot.size() + 1) : "";
+        request.query = *query;
+        for (const auto& [name, value] : req.headers)
+            request.headers.emplace_back(name, value);
+        request.body = req.body;
+        request.siteUrl = "http://" + host + current.site;
+        data(request, res, current, "http://" + host);
+    }
+
+    void send(httplib::Response& res, sp::ServiceResponse response) {
+        res.status = response.status;
+        for (const auto& [name, value] : response.headers)
+            res.set_header(name, value);
+        if (!response.contentType.empty())
+            res.set_content(std::move(response.body), response.contentType);
+    }
+
+    void data(sp::ServiceRequest& request, httplib::Response& res, const SharePointOptions& current,
+              const std::string& root) {
+        if (current.blocked) {
+            ++m_faults;
+            res.set_header("Retry-After", std::to_string(current.retryAfterSeconds));
+            return send(res, m_service.errorFor(request, 503,
+                                                "-2147024891, System.UnauthorizedAccessException",
+                                                "The tenant is blocked."));
+        }
+        // Authentication: a Bearer token for the SharePoint audience, or (without requireAuth)
+        // none at all, in which case writes need the form digest.
+        const std::string authorization = request.header("Authorization");
+        const bool bearer = authorization.rfind("Bearer ", 0) == 0;
+        std::string problem;
+        if (bearer) {
+            std::lock_guard lock(m_controlMutex);
+            const auto it = m_tokens.find(authorization.substr(7));
+            if (it == m_tokens.end() || it->second.otherAudience)
+                problem = "Invalid issuer or signature.";
+            else if (it->second.expires <= Clock::now())
+                problem = "Invalid JWT token. The token is expired.";
+            else if (it->second.secretBased)
+                problem = "Unsupported app only token.";
+            else
+                request.user = it->second.userId;
+        } else if (current.requireAuth) {
+            problem = "Invalid JWT token. No token was provided.";
+        }
+        if (!problem.empty()) {
+            res.set_header("WWW-Authenticate",
+                           "Bearer realm=\"" + current.tenantId + "\",client_id=\"" +
+                               kSharePointPrincipal +
+                               "\",trusted_issuers=\"00000001-0000-0000-c000-000000000000@*,"
+                               "https://sts.windows.net/*/,https://login.microsoftonline.com/*/"
+                               "v2.0\",authorization_uri=\"" +
+                               root + "/" + current.tenantId + "/oauth2/authorize\"");
+            res.set_header("x-ms-diagnostics",
+                           "3000003;reason=\"" + problem + "\";category=\"invalid_client\"");
+            setJson(res, 401, nlohmann::json{{"error_description", problem}}.dump());
+            return;
+        }
+        request.needsDigest = !bearer;
+
+        // Throttling: a sliding window of requests per user, answered 429 with Retry-After.
+        if (current.throttleRequests > 0) {
+            std::lock_guard lock(m_controlMutex);
+            auto& recent = m_load[request.user];
+            const auto now = Clock::now();
+            const auto window = std::chrono::seconds(current.throttleWindowSeconds);
+            while (!recent.empty() && now - recent.front() >= window)
+                recent.pop_front();
+            const int used = static_cast<int>(recent.size());
+            if (used >= current.throttleRequests) {
+                ++m_throttled;
+                res.set_header("Retry-After", std::to_string(current.retryAfterSeconds));
+                res.set_header("RateLimit-Limit", std::to_string(current.throttleRequests));
+                res.set_header("RateLimit-Remaining", "0");
+                res.set_header("RateLimit-Reset", std::to_string(current.retryAfterSeconds));
+                return send(res,
+                            m_service.errorFor(
+                                request, 429,
+                                "-2147024860, Microsoft.SharePoint.SPRequestThrottledException",
+                                "The request has been throttled: more than " +
+                                    std::to_string(current.throttleRequests) + " requests in " +
+                                    std::to_string(current.throttleWindowSeconds) + " seconds."));
+            }
+            recent.push_back(now);
+            if ((used + 1) * 5 >= current.throttleRequests * 4) {
+                res.set_header("RateLimit-Limit", std::to_string(current.throttleRequests));
+                res.set_header("RateLimit-Remaining",
+                               std::to_string(current.throttleRequests - used - 1));
+                res.set_header("RateLimit-Reset", std::to_string(current.throttleWindowSeconds));
+            }
+        }
+
+        if (current.latencyMs > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+
+        double draw = 0;
+        {
+            std::lock_guard lock(m_controlMutex);
+            draw = static_cast<double>(sp::nextRandom(m_faultRandom) >> 11) * 0x1.0p-53;
+        }
+        if (draw < current.fault503Rate) {
+            ++m_faults;
+            res.set_header("Retry-After", std::to_string(current.retryAfterSeconds));
+            return send(res,
+                        m_service.errorFor(request, 503, "-1, Microsoft.SharePoint.SPException",
+                                           "The server is busy. Retry later."));
+        }
+        if (draw < current.fault503Rate + current.faultDropRate) {
+            ++m_faults;
+            // Headers promise a body that never comes: the connection closes mid-response.
+            res.status = 200;
+            res.set_content_provider(
+                4096, "application/json",
+                [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+            return;
+        }
+        send(res, m_service.handle(request));
+    }
+
+    void tokenError(httplib::Response& res, const std::string& error, int code,
+                    const std::string& description) {
+        const std::string trace = sp::randomGuid(m_tokenRandom);
+        const std::string correlation = sp::randomGuid(m_tokenRandom);
+        const std::string now = sp::formatIso(sp::nowSeconds());
+        setJson(res, error == "invalid_client" ? 401 : 400,
+                nlohmann::json{
+                    {"error", error},
+                    {"error_description",
+                     "AADSTS" + std::to_string(code) + ": " + description + " Trace ID: " + trace +
+                         " Correlation ID: " + correlation + " Timestamp: " + now},
+                    {"error_codes", {code}},
+                    {"timestamp", now},
+                    {"trace_id", trace},
+                    {"correlation_id", correlation}}
+                    .dump());
+    }
+
+    void token(const httplib::Request& req, httplib::Response& res) {
+        const SharePointOptions current = options();
+        if (current.latencyMs > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+        const auto form = sp::parseQuery(req.body, true).value_or(NameValues());
+        const auto field = [&](const char* name) { return sp::findValue(form, name).value_or(""); };
+        const std::string grant = field("grant_type");
+        const std::string scope = field("scope");
+        const std::string clientId = field("client_id");
+        std::lock_guard lock(m_controlMutex);
+        if (grant.empty())
+            return tokenError(res, "invalid_request", 900144,
+                              "The request body must contain the following parameter: "
+                              "'grant_type'.");
+        if (clientId.empty())
+            return tokenError(res, "invalid_request", 900144,
+                              "The request body must contain the following parameter: "
+                              "'client_id'.");
+        Grant granted;
+        bool refresh = scope.find("offline_access") != std::string::npos;
+        if (grant == "password") {
+            if (sp::compareIgnoreCase(field("username"), current.user) != 0 ||
+                field("password") != current.password)
+                return tokenError(res, "invalid_grant", 50126,
+                                  "Error validating credentials due to invalid username or "
+                                  "password.");
+        } else if (grant == "refresh_token") {
+            const auto it = m_refreshTokens.find(field("refresh_token"));
+            if (it == m_refreshTokens.end())
+                return tokenError(res, "invalid_grant", 70000,
+                                  "Provided grant is invalid or malformed.");
+            granted = it->second;
+            refresh = true;
+        } else if (grant == "client_credentials") {
+            if (clientId != current.clientId)
+                return tokenError(res, "unauthorized_client", 700016,
+                                  "Application with identifier '" + clientId +
+                                      "' was not found in the directory.");
+            const std::string assertion = field("client_assertion");
+            if (!assertion.empty()) {
+                if (field("client_assertion_type") !=
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                    return tokenError(res, "invalid_request", 50027,
+                                      "Invalid client_assertion_type.");
+            } else if (field("client_secret").empty()) {
+                return tokenError(res, "invalid_client", 7000215,
+                                  "The request body must contain the following parameter: "
+                                  "'client_assertion' or 'client_secret'.");
+            } else {
+                // Entra ID issues it; SharePoint refuses it on every /_api call.
+                granted.secretBased = true;
+            }
+            granted.userId = kAppUserId;
+            refresh = false;
+        } else {
+            return tokenError(res, "unsupported_grant_type", 70003,
+                              "The app requested an unsupported grant type '" + grant + "'.");
+        }
+        if (scope.empty() && grant != "refresh_token")
+            return tokenError(res, "invalid_request", 900144,
+                              "The request body must contain the following parameter: 'scope'.");
+        // A token for another resource (e.g. Microsoft Graph) is refused by SharePoint.
+        if (scope.find("graph.microsoft.com") != std::string::npos)
+            granted.otherAudience = true;
+        granted.expires = Clock::now() + std::chrono::seconds(current.tokenLifetimeSeconds);
+        const std::string access = newToken();
+        m_tokens[access] = granted;
+        ++m_tokensIssued;
+        nlohmann::json body = {{"token_type", "Bearer"},
+                               {"scope", scope},
+                               {"expires_in", current.tokenLifetimeSeconds},
+                               {"ext_expires_in", current.tokenLifetimeSeconds},
+                               {"access_token", access}};
+        if (refresh) {
+            const std::string refreshToken = newToken();
+            m_refreshTokens[refreshToken] = granted;
+            body["refresh_token"] = refreshToken;
+        }
+        setJson(res, 200, body.dump());
+    }
+
+    void control(const httplib::Request& req, httplib::Response& res, const std::string& what) {
+        nlohmann::json body = nlohmann::json::object();
+        try {
+            if (!req.body.empty())
+                body = nlohmann::json::parse(req.body);
+            const SharePointOptions current = options();
+            if (what == "stats" && req.method == "GET") {
+                const auto s = stats();
+                setJson(res, 200,
+                        nlohmann::json{{"requests", s.requests},
+                                       {"reads", s.reads},
+                                       {"writes", s.writes},
+                                       {"batches", s.batches},
+                                       {"throttled", s.throttled},
+                                       {"faults", s.faults},
+                                       {"tokensIssued", s.tokensIssued}}
+                            .dump());
+            } else if (what == "faults" && req.method == "POST") {
+                setFaults(body.value("rate503", current.fault503Rate),
+                          body.value("rateDrop", current.faultDropRate));
+                res.status = 204;
+            } else if (what == "throttle" && req.method == "POST") {
+                setThrottle(body.value("requests", current.throttleRequests),
+                            body.value("windowSeconds", current.throttleWindowSeconds),
+                            body.value("retryAfterSeconds", current.retryAfterSeconds));
+                res.status = 204;
+            } else if (what == "latency" && req.method == "POST") {
+                setLatency(body.value("ms", current.latencyMs));
+                res.status = 204;
+            } else if (what == "block" && req.method == "POST") {
+                setBlocked(body.value("blocked", true));
+                res.status = 204;
+            } else if (what == "revoke-tokens" && req.method == "POST") {
+                revokeTokens();
+                res.status = 204;
+            } else if (what == "lists" && req.method == "GET") {
+                setJson(res, 200, nlohmann::json(m_service.listTitles()).dump());
+            } else if (what == "lists" && req.method == "POST") {
+                m_service.createList(definitionFromJson(body));
+                res.status = 201;
+            } else if (what.rfind("lists/", 0) == 0) {
+                std::string title = what.substr(6);
+                const bool items = title.size() > 6 && title.substr(title.size() - 6) == "/items";
+                if (items)
+                    title.resize(title.size() - 6);
+                if (items && req.method == "POST") {
+                    if (!body.is_array())
+                        throw std::invalid_argument("POST an array of items.");
+                    m_service.addItems(title, body.get<std::vector<nlohmann::json>>());
+                    res.status = 204;
+                } else if (items && req.method == "GET") {
+                    setJson(res, 200, nlohmann::json(m_service.items(title)).dump());
+                } else if (!items && req.method == "DELETE") {
+                    m_service.deleteList(title);
+                    res.status = 204;
+                } else {
+                    throw std::invalid_argument("Unknown control endpoint.");
+                }
+            } else {
+                setJson(res, 404,
+                        nlohmann::json{{"error", "Unknown control endpoint " + req.method +
+                                                     " /_emulator/" + what}}
+                            .dump());
+            }
+        } catch (const std::exception& e) {
+            setJson(res, 400, nlohmann::json{{"error", e.what()}}.dump());
+        }
+    }
+
+    SharePointOptions m_options;  // runtime-changeable fields guarded by m_controlMutex
+    sp::SharePointService m_service;
+    mutable std::mutex m_controlMutex;  // options, tokens, loads, fault random source
+    std::unordered_map<std::string, Grant> m_tokens;
+    std::unordered_map<std::string, Grant> m_refreshTokens;
+    std::unordered_map<int, std::deque<Clock::time_point>> m_load;
+    std::uint64_t m_tokenRandom = 0, m_faultRandom = 0;
+    std::atomic<std::uint64_t> m_requests{0}, m_throttled{0}, m_faults{0}, m_tokensIssued{0};
+
+    std::mutex m_lifecycle;
+    std::unique_ptr<httplib::Server> m_server;
+    std::thread m_thread;
+    std::atomic<bool> m_listenerDone{false};
+    int m_port = 0;
+};
+
+SharePointEmulator::SharePointEmulator(SharePointOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(options))) {}
+SharePointEmulator::~SharePointEmulator() = default;
+
+void SharePointEmulator::start(int port) {
+    m_impl->start(port);
+}
+void SharePointEmulator::stop() {
+    m_impl->stop();
+}
+int SharePointEmulator::port() const {
+    return m_impl->port();
+}
+std::string SharePointEmulator::rootUrl() const {
+    return m_impl->root();
+}
+std::string SharePointEmulator::siteUrl() const {
+    return m_impl->root() + m_impl->options().site;
+}
+std::string SharePointEmulator::authority() const {
+    return m_impl->root() + "/" + m_impl->options().tenantId;
+}
+std::string SharePointEmulator::tokenEndpoint() const {
+    return authority() + "/oauth2/v2.0/token";
+}
+SharePointStats SharePointEmulator::stats() const {
+    return m_impl->stats();
+}
+void SharePointEmulator::setFaults(double rate503, double rateDrop) {
+    m_impl->setFaults(rate503, rateDrop);
+}
+void SharePointEmulator::setThrottle(int requestsPerWindow, int windowSeconds,
+                                     int retryAfterSeconds) {
+    m_impl->setThrottle(requestsPerWindow, windowSeconds, retryAfterSeconds);
+}
+void SharePointEmulator::setLatency(int ms) {
+    m_impl->setLatency(ms);
+}
+void SharePointEmulator::setBlocked(bool blocked) {
+    m_impl->setBlocked(blocked);
+}
+void SharePointEmulator::revokeTokens() {
+    m_impl->revokeTokens();
+}
+void SharePointEmulator::createList(const SpListDefinition& list) {
+    m_impl->service().createList(list);
+}
+void SharePointEmulator::deleteList(const std::string& title) {
+    m_impl->service().deleteList(title);
+}
+void SharePointEmulator::addItems(const std::string& title,
+                                  const std::vector<nlohmann::json>& items) {
+    m_impl->service().addItems(title, items);
+}
+std::vector<nlohmann::json> SharePointEmulator::items(const std::string& title) const {
+    return m_impl->service().items(title);
+}
+
+}  // namespace ferry::emulator
