@@ -22,6 +22,36 @@ namespace ferry::odata {
 
 namespace {
 
+// The top-level "@odata.nextLink" of a collection page without parsing the page: services put it
+// after the rows (OData JSON format 4.01 §4.5.5 requires it last). Empty when absent.
+std::string peekNextLink(const std::string& body) {
+    static const std::string kKey = "\"@odata.nextLink\"";
+    const auto at = body.rfind(kKey);
+    if (at == std::string::npos) {
+        return {};
+    }
+    std::size_t pos = at + kKey.size();
+    while (pos < body.size() && (body[pos] == ' ' || body[pos] == ':' || body[pos] == '\n' ||
+                                 body[pos] == '\r' || body[pos] == '\t')) {
+        ++pos;
+    }
+    if (pos >= body.size() || body[pos] != '"') {
+        return {};
+    }
+    std::size_t end = pos + 1;
+    while (end < body.size() && body[end] != '"') {
+        end += body[end] == '\\' ? 2 : 1;
+    }
+    if (end >= body.size()) {
+        return {};
+    }
+    try {
+        return nlohmann::json::parse(body.substr(pos, end - pos + 1)).get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+        return {};
+    }
+}
+
 constexpr std::string_view kFormattedValue = "OData.Community.Display.V1.FormattedValue";
 constexpr std::size_t kKeysPerLookup = 40;  // $filter terms per key-resolution query
 
@@ -568,23 +598,18 @@ std::string ODataProvider::preferHeader(std::size_t pageSize, bool trackChanges)
     return join(preferences, ",");
 }
 
-ParsedPage ODataProvider::fetchPage(const PageRequest& page) {
+std::string ODataProvider::fetchPage(const PageRequest& page) {
     net::HttpRequest request;
     request.url = page.url;
     request.headers = {{"If-None-Match", "null"}};
     if (!page.prefer.empty()) {
         request.headers.emplace_back("Prefer", page.prefer);
     }
-    const net::HttpResponse response = connection().send(request);
+    net::HttpResponse response = connection().send(request);
     if (!response.ok()) {
         throw readError("'" + select().entitySet + "'", response.status, response.body);
     }
-    ParsedPage parsed = parsePage(response.body, *m_layout);
-    if (!parsed.collection) {
-        throw Error(ErrorCode::QueryFailed, "the service's answer for '" + select().entitySet +
-                                                "' is not a collection of records");
-    }
-    return parsed;
+    return std::move(response.body);
 }
 
 std::string ODataProvider::streamPages(PageRequest first, std::size_t limit, const PageSink& sink,
@@ -594,24 +619,47 @@ std::string ODataProvider::streamPages(PageRequest first, std::size_t limit, con
     const ColumnPlan* keyColumn = m_keyColumns.size() == 1 ? &m_columns[m_keyColumns[0]] : nullptr;
     std::size_t total = 0;
     std::string previousUrl = first.url;
-    std::future<ParsedPage> pending =
+    const auto request = [&](const std::string& link) {
+        PageRequest next{resolveLink(root, link), first.prefer};
+        if (next.url == previousUrl) {
+            throw Error(ErrorCode::QueryFailed,
+                        "the service sent the same next link twice while reading '" +
+                            select().entitySet + "'");
+        }
+        previousUrl = next.url;
+        return std::async(std::launch::async, [this, next] { return fetchPage(next); });
+    };
+    std::future<std::string> pending =
         std::async(std::launch::async, [this, first] { return fetchPage(first); });
     std::string deltaLink;
     while (pending.valid()) {
-        ParsedPage page = pending.get();
+        const std::string body = pending.get();
+        // The next request only needs the next link: send it before parsing this page, so the
+        // parsing (and the sink's work) overlaps the round trip. Not for a bounded read, which
+        // may not need another page.
+        std::string peeked =
+            limit == std::numeric_limits<std::size_t>::max() ? peekNextLink(body) : std::string();
+        if (!peeked.empty()) {
+            pending = request(peeked);
+        }
+        ParsedPage page = parsePage(body, *m_layout);
+        if (!page.collection) {
+            throw Error(ErrorCode::QueryFailed, "the service's answer for '" + select().entitySet +
+                                                    "' is not a collection of records");
+        }
+        if (!peeked.empty() && page.nextLink != peeked) {
+            // Misread (a service that nests next links oddly): drop it, follow the parsed one.
+            pending.wait();
+            pending = {};
+            peeked.clear();
+            previousUrl.clear();
+        }
         deltaLink = page.deltaLink.empty() ? deltaLink : page.deltaLink;
         std::size_t wanted = limit - total;
         const bool more = !page.nextLink.empty() && page.rows.size() < wanted;
-        if (more) {
-            PageRequest next{resolveLink(root, page.nextLink), first.prefer};
-            if (next.url == previousUrl) {
-                throw Error(ErrorCode::QueryFailed,
-                            "the service sent the same next link twice while reading '" +
-                                select().entitySet + "'");
-            }
-            previousUrl = next.url;
+        if (more && peeked.empty()) {
             // One request in flight while the sink works on this page.
-            pending = std::async(std::launch::async, [this, next] { return fetchPage(next); });
+            pending = request(page.nextLink);
         }
         if (page.rows.size() > wanted) {
             page.rows.resize(wanted);

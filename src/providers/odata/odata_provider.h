@@ -18,7 +18,6 @@ struct SelectStatement;
 struct ServiceModel;
 struct PageLayout;
 struct ParsedPage;
-struct BatchOperation;
 
 // One entity set of Dynamics 365 (Dataverse) or of any OData v4 service. Connects lazily; the
 // parsed $metadata and Dataverse attribute metadata are fetched once per provider.
@@ -56,7 +55,7 @@ private:
     const ServiceModel& model();
     std::string readUrl(bool withTop) const;
     std::string preferHeader(std::size_t pageSize, bool trackChanges) const;
-    ParsedPage fetchPage(const PageRequest& request);
+    std::string fetchPage(const PageRequest& request);  // the answer's body
     // Streams pages from `first` on, one request in flight ahead of the sink. Returns the last
     // page's delta link; stops after `limit` rows. false in `completed` when the sink cancelled.
     std::string streamPages(PageRequest first, std::size_t limit, const PageSink& sink,
