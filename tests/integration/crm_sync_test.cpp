@@ -3,8 +3,6 @@
 // injected faults, token expiry mid-run, and plain-language errors for the usual mistakes.
 #include <gtest/gtest.h>
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -21,6 +19,7 @@
 #include <sys/wait.h>
 
 #include "dynamics_emulator.h"
+#include "dynamics_web_api.h"
 #include "ferry/document.h"
 #include "ferry/error.h"
 #include "ferry/provider.h"
@@ -37,88 +36,8 @@ constexpr const char* kPassword = "Passw0rd!";
 constexpr const char* kNull = "<null>";
 constexpr int kAccounts = 1200;
 
-// The CRM side as the tests see it, over the Web API but independent of Ferry's code: a token
-// from the emulator's token endpoint, then plain requests.
-class CrmWebApi {
-public:
-    explicit CrmWebApi(const emulator::DynamicsEmulator& crm)
-        : m_client("127.0.0.1", crm.port()), m_root(crm.rootUrl()), m_base(crm.baseUrl()) {
-        m_client.set_read_timeout(30, 0);
-        const std::string tokenPath = crm.tokenEndpoint().substr(m_root.size());
-        const httplib::Params form = {{"grant_type", "password"},
-                                      {"client_id", "51f81489-12ee-4a9e-aaae-a2591f45987d"},
-                                      {"username", "admin@contoso.com"},
-                                      {"password", kPassword},
-                                      {"scope", m_root + "/.default"}};
-        auto result = m_client.Post(tokenPath, form);
-        if (!result || result->status != 200) {
-            throw std::runtime_error("no token from the emulator");
-        }
-        m_token = Json::parse(result->body).at("access_token").get<std::string>();
-    }
-
-    // Every row of a query, following @odata.nextLink.
-    std::vector<Json> all(const std::string& query) {
-        std::vector<Json> rows;
-        std::string path = basePath() + query;
-        while (!path.empty()) {
-            auto result = m_client.Get(path, headers({{"Prefer", "odata.maxpagesize=2000"}}));
-            expectStatus(result, 200, "GET " + path);
-            const Json page = Json::parse(result->body);
-            for (const auto& row : page.at("value")) {
-                rows.push_back(row);
-            }
-            path = page.contains("@odata.nextLink")
-                       ? page["@odata.nextLink"].get<std::string>().substr(m_root.size())
-                       : std::string();
-        }
-        return rows;
-    }
-
-    void patch(const std::string& resource, const Json& body) {
-        auto result = m_client.Patch(basePath() + resource, headers({{"If-Match", "*"}}),
-                                     body.dump(), "application/json");
-        expectStatus(result, 204, "PATCH " + resource);
-    }
-
-    void remove(const std::string& resource) {
-        auto result = m_client.Delete(basePath() + resource, headers({}));
-        expectStatus(result, 204, "DELETE " + resource);
-    }
-
-    std::string create(const std::string& entitySet, const Json& body) {
-        auto result =
-            m_client.Post(basePath() + entitySet, headers({}), body.dump(), "application/json");
-        expectStatus(result, 204, "POST " + entitySet);
-        const std::string id = result->get_header_value("OData-EntityId");
-        const auto open = id.rfind('(');
-        return id.substr(open + 1, id.size() - open - 2);
-    }
-
-private:
-    std::string basePath() const { return m_base.substr(m_root.size()); }
-
-    httplib::Headers headers(httplib::Headers extra) const {
-        extra.emplace("Authorization", "Bearer " + m_token);
-        extra.emplace("Accept", "application/json");
-        extra.emplace("OData-Version", "4.0");
-        extra.emplace("OData-MaxVersion", "4.0");
-        return extra;
-    }
-
-    static void expectStatus(const httplib::Result& result, int status, const std::string& what) {
-        if (!result || result->status != status) {
-            throw std::runtime_error(what + ": HTTP " +
-                                     (result ? std::to_string(result->status) + " " + result->body
-                                             : std::string("no answer")));
-        }
-    }
-
-    httplib::Client m_client;
-    std::string m_root;
-    std::string m_base;
-    std::string m_token;
-};
+// Rows per page when the test reads CRM itself (DynamicsWebApi, independent of Ferry's code).
+constexpr int kNativePageSize = 2000;
 
 std::string text(const Json& value) {
     if (value.is_null()) {
@@ -146,7 +65,7 @@ protected:
         options.accounts = accounts;
         m_crm = std::make_unique<emulator::DynamicsEmulator>(options);
         m_crm->start();
-        m_api = std::make_unique<CrmWebApi>(*m_crm);
+        m_api = std::make_unique<DynamicsWebApi>(*m_crm, kNativePageSize);
         std::random_device device;
         m_table = "crm_accounts_" + std::to_string(device() % 1000000000U);
         psql("CREATE TABLE " + m_table +
@@ -225,7 +144,7 @@ protected:
 
     TempDir m_dir;
     std::unique_ptr<emulator::DynamicsEmulator> m_crm;
-    std::unique_ptr<CrmWebApi> m_api;
+    std::unique_ptr<DynamicsWebApi> m_api;
     std::string m_table;
     std::unique_ptr<StateStore> m_store;
     ProviderRegistry m_registry;
@@ -337,7 +256,8 @@ TEST_F(CrmPostgresTest, ATokenThatExpiresMidRunIsRenewed) {
     EXPECT_TRUE(revoked.load());
     EXPECT_EQ(report.left.inserted, 300U);
     EXPECT_GT(m_crm->stats().tokensIssued, issued + 1) << "a second token after the revocation";
-    m_api = std::make_unique<CrmWebApi>(*m_crm);  // the test's own token was revoked too
+    m_api = std::make_unique<DynamicsWebApi>(
+        *m_crm, kNativePageSize);  // the test's own token was revoked too
     expectSidesEqual();
 }
 

@@ -1,13 +1,12 @@
 // The provider conformance suite for the OData provider against the Dynamics Web API emulator.
-#include <httplib.h>
-
-#include <cctype>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
 #include "dynamics_emulator.h"
+#include "dynamics_web_api.h"
 #include "odata/odata_provider.h"
 #include "provider_conformance.h"
 
@@ -16,22 +15,6 @@ namespace ferry::test {
 namespace {
 
 using nlohmann::json;
-
-std::string formEncoded(const std::string& text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
 
 // Builds a JSON document whose non-integer numbers stay as their text (in strings): decimals
 // read natively keep every digit, which a double would round.
@@ -107,18 +90,7 @@ public:
         options.accounts = 0;
         m_service = std::make_unique<emulator::DynamicsEmulator>(options);
         m_service->start();
-        m_client = std::make_unique<httplib::Client>("127.0.0.1", m_service->port());
-        const std::string path = m_service->tokenEndpoint().substr(m_service->rootUrl().size());
-        auto response = m_client->Post(
-            path.c_str(),
-            "grant_type=password&client_id=ferry-test-client&username=admin%40contoso.com&"
-            "password=Passw0rd%21&scope=" +
-                formEncoded(m_service->rootUrl() + "/.default"),
-            "application/x-www-form-urlencoded");
-        if (!response || response->status != 200) {
-            throw std::runtime_error("the emulator's token endpoint refused the test user");
-        }
-        m_token = json::parse(response->body).at("access_token").get<std::string>();
+        m_api = std::make_unique<DynamicsWebApi>(*m_service);
     }
 
     BackendTraits traits() const override {
@@ -222,14 +194,14 @@ public:
                         jsonText(row[i]);
             }
             body += "}";
-            post(m_set, body);
+            m_api->postText(m_set, body);
         }
     }
 
     std::vector<Row> readRows() override {
         std::vector<Row> rows;
-        for (const json& item : readAll(m_set + "?$select=" + formEncoded(selectList()) +
-                                        "&$orderby=" + formEncoded(m_wireNames.at(0)))) {
+        for (const json& item :
+             readAll(m_set + "?$select=" + selectList() + "&$orderby=" + m_wireNames.at(0))) {
             Row row;
             for (std::size_t i = 0; i < m_spec.columns.size(); ++i) {
                 row.push_back(fromJson(item.value(m_wireNames[i], json()), m_spec.columns[i].type));
@@ -261,11 +233,10 @@ public:
         m_service->defineEntity(definition);
         // One related record per record of the last table.
         for (const json& item : readAll(m_set + "?$select=" + m_primaryKey)) {
-            post(definition.entitySet,
-                 json{{"ferry_note", "related"},
-                      {"ferry_ParentId@odata.bind",
-                       "/" + m_set + "(" + item.at(m_primaryKey).get<std::string>() + ")"}}
-                     .dump());
+            m_api->post(definition.entitySet,
+                        {{"ferry_note", "related"},
+                         {"ferry_ParentId@odata.bind",
+                          "/" + m_set + "(" + item.at(m_primaryKey).get<std::string>() + ")"}});
         }
         std::string expanded = m_primaryKey;
         for (std::size_t i = 0; i < m_spec.columns.size(); ++i) {
@@ -311,35 +282,9 @@ private:
         return names;
     }
 
-    void post(const std::string& set, const std::string& body) {
-        auto response =
-            m_client->Post(("/api/data/v9.2/" + set).c_str(), headers(), body, "application/json");
-        ASSERT_TRUE(response && response->status / 100 == 2)
-            << (response ? response->body : std::string("no answer"));
-    }
-
-    // Every record of a query (relative to the service root), following next links.
+    // Every record of a query (relative to the service root), non-integer numbers as their text.
     std::vector<json> readAll(const std::string& query) {
-        std::string path = "/api/data/v9.2/" + query;
-        std::vector<json> items;
-        while (!path.empty()) {
-            auto response = m_client->Get(path.c_str(), headers());
-            if (!response || response->status != 200) {
-                ADD_FAILURE() << "native read failed: "
-                              << (response ? response->body : std::string("no answer"));
-                break;
-            }
-            json page = ExactNumberParser::parse(response->body);
-            for (auto& item : page.at("value")) {
-                items.push_back(std::move(item));
-            }
-            path.clear();
-            if (page.contains("@odata.nextLink")) {
-                const std::string link = page["@odata.nextLink"];
-                path = link.substr(m_service->rootUrl().size());
-            }
-        }
-        return items;
+        return m_api->all(query, ExactNumberParser::parse);
     }
 
     ProviderSettings base() const {
@@ -351,13 +296,6 @@ private:
             m_service->tokenEndpoint() + ";ClientId=ferry-test-client;");
         settings.password = "Passw0rd!";
         return settings;
-    }
-
-    httplib::Headers headers() const {
-        return {{"Authorization", "Bearer " + m_token},
-                {"Accept", "application/json"},
-                {"OData-Version", "4.0"},
-                {"OData-MaxVersion", "4.0"}};
     }
 
     // JSON text written natively; decimals as their own digits, which a double would round.
@@ -412,8 +350,7 @@ private:
     }
 
     std::unique_ptr<emulator::DynamicsEmulator> m_service;
-    std::unique_ptr<httplib::Client> m_client;
-    std::string m_token;
+    std::unique_ptr<DynamicsWebApi> m_api;
     TableSpec m_spec;
     std::vector<std::string> m_wireNames;  // property name of each spec column
     std::string m_set;

@@ -1,13 +1,13 @@
 // The OData provider against the Dynamics Web API emulator over real HTTP: paging, labels,
 // lookups, per-item write errors, ReplicationKey, change tracking, verify, throttling and faults.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "dynamics_emulator.h"
+#include "dynamics_web_api.h"
 #include "odata/odata_provider.h"
 
 namespace ferry::test {
@@ -16,84 +16,6 @@ namespace {
 using emulator::DynamicsEmulator;
 using emulator::DynamicsOptions;
 using nlohmann::json;
-
-std::string formEncoded(const std::string& text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
-// Native access to the emulator, independent of the provider: its own token and plain HTTP.
-class Native {
-public:
-    explicit Native(const DynamicsEmulator& service)
-        : m_client("127.0.0.1", service.port()), m_base("/api/data/v9.2/") {
-        const std::string path =
-            service.tokenEndpoint().substr(service.rootUrl().size());  // "/<tenant>/oauth2/..."
-        auto response = m_client.Post(
-            path.c_str(),
-            "grant_type=password&client_id=ferry-test-client&username=admin%40contoso.com&"
-            "password=Passw0rd%21&scope=" +
-                formEncoded(service.rootUrl() + "/.default"),
-            "application/x-www-form-urlencoded");
-        if (!response || response->status != 200) {
-            throw std::runtime_error("native token request failed");
-        }
-        m_token = json::parse(response->body).at("access_token").get<std::string>();
-    }
-
-    json get(const std::string& relative) {
-        auto response = m_client.Get((m_base + relative).c_str(), headers());
-        EXPECT_TRUE(response && response->status == 200) << relative;
-        return response ? json::parse(response->body) : json();
-    }
-    int send(const std::string& method, const std::string& relative, const json& body) {
-        httplib::Result response =
-            method == "PATCH" ? m_client.Patch((m_base + relative).c_str(), headers(), body.dump(),
-                                               "application/json")
-            : method == "DELETE" ? m_client.Delete((m_base + relative).c_str(), headers())
-                                 : m_client.Post((m_base + relative).c_str(), headers(),
-                                                 body.dump(), "application/json");
-        return response ? response->status : 0;
-    }
-    // Every row of a query, following next links.
-    std::vector<json> all(std::string relative) {
-        std::vector<json> rows;
-        for (int guard = 0; !relative.empty() && guard < 10000; ++guard) {
-            const json page = get(relative);
-            for (const auto& row : page.at("value")) {
-                rows.push_back(row);
-            }
-            relative.clear();
-            if (page.contains("@odata.nextLink")) {
-                const std::string link = page["@odata.nextLink"];
-                relative = link.substr(link.find(m_base) + m_base.size());
-            }
-        }
-        return rows;
-    }
-
-private:
-    httplib::Headers headers() const {
-        return {{"Authorization", "Bearer " + m_token},
-                {"Accept", "application/json"},
-                {"OData-Version", "4.0"},
-                {"OData-MaxVersion", "4.0"}};
-    }
-    httplib::Client m_client;
-    std::string m_base;
-    std::string m_token;
-};
 
 class ODataProviderTest : public ::testing::Test {
 protected:
@@ -162,7 +84,7 @@ TEST_F(ODataProviderTest, PagesEveryRowExactlyOnce) {
         ids.insert(row.values[id].asGuid().text);
     }
     EXPECT_EQ(ids.size(), 12345u) << "a row came twice";
-    const auto native = Native(*m_service).all("accounts?$select=accountid");
+    const auto native = DynamicsWebApi(*m_service).all("accounts?$select=accountid");
     EXPECT_EQ(native.size(), 12345u);
 }
 
@@ -230,8 +152,8 @@ TEST_F(ODataProviderTest, ChoiceLabelsAndLookupsRoundTrip) {
     const auto outcomes = contacts->write(batch);
     ASSERT_TRUE(outcomes.at(0).ok) << outcomes.at(0).error;
     const Guid created = outcomes[0].key.at(0).asGuid();
-    const json stored =
-        Native(*m_service).get("contacts(" + created.text + ")?$select=_parentcustomerid_value");
+    const json stored = DynamicsWebApi(*m_service)
+                            .get("contacts(" + created.text + ")?$select=_parentcustomerid_value");
     EXPECT_EQ(stored.at("_parentcustomerid_value"), target.text);
 }
 
@@ -259,7 +181,7 @@ TEST_F(ODataProviderTest, ATooLongNameFailsOnlyItsItem) {
             EXPECT_TRUE(outcomes[i].ok) << outcomes[i].error;
         }
     }
-    const auto stored = Native(*m_service).all("accounts?$select=name,revenue");
+    const auto stored = DynamicsWebApi(*m_service).all("accounts?$select=name,revenue");
     ASSERT_EQ(stored.size(), 4u);
     for (const auto& row : stored) {
         EXPECT_EQ(row.at("revenue").dump(), "12345678.1234");
@@ -295,7 +217,7 @@ TEST_F(ODataProviderTest, UpdatesAndDeletesReportMissingRecords) {
     EXPECT_NE(outcomes[1].error.find("no longer exists"), std::string::npos) << outcomes[1].error;
     EXPECT_TRUE(outcomes[2].ok) << outcomes[2].error;
     EXPECT_TRUE(outcomes[3].ok) << "already gone counts as deleted: " << outcomes[3].error;
-    const auto stored = Native(*m_service).all("accounts?$select=name");
+    const auto stored = DynamicsWebApi(*m_service).all("accounts?$select=name");
     ASSERT_EQ(stored.size(), 2u);
 }
 
@@ -318,7 +240,7 @@ TEST_F(ODataProviderTest, ReplicationKeyNeverDuplicatesAfterACrash) {
         keys.push_back(outcomes[0].key.at(0));
     }
     EXPECT_EQ(keys[0], keys[1]);
-    const auto stored = Native(*m_service).all("accounts?$select=accountid,name");
+    const auto stored = DynamicsWebApi(*m_service).all("accounts?$select=accountid,name");
     ASSERT_EQ(stored.size(), 1u) << "the rerun created a duplicate";
     EXPECT_EQ(stored[0].at("accountid"), keys[0].asGuid().text);
     EXPECT_EQ(stored[0].at("name"), "Replica v2");
@@ -348,9 +270,9 @@ TEST_F(ODataProviderTest, ChangeTrackingReadsOnlyChangesAndDeletions) {
     const std::size_t id = provider->describe().indexOf("accountid").value();
     const std::string edited = rows[3].values[id].asGuid().text;
     const std::string removed = rows[7].values[id].asGuid().text;
-    Native native(*m_service);
-    EXPECT_EQ(native.send("PATCH", "accounts(" + edited + ")", {{"name", "edited"}}), 204);
-    EXPECT_EQ(native.send("DELETE", "accounts(" + removed + ")", json()), 204);
+    DynamicsWebApi native(*m_service);
+    EXPECT_EQ(native.patch("accounts(" + edited + ")", {{"name", "edited"}}), 204);
+    EXPECT_EQ(native.remove("accounts(" + removed + ")"), 204);
     rows.clear();
     const ChangeReadResult second = provider->readChanges(first.deltaToken, collect, gone);
     EXPECT_TRUE(second.delta);
@@ -437,7 +359,7 @@ TEST_F(ODataProviderTest, ThrottlingAndFaultsStillGiveCompleteResults) {
         EXPECT_TRUE(outcome.ok) << outcome.error;
     }
     m_service->setThrottle(0, 300, 2);
-    EXPECT_EQ(Native(*m_service).all("accounts?$select=name").size(), 3300u);
+    EXPECT_EQ(DynamicsWebApi(*m_service).all("accounts?$select=name").size(), 3300u);
     EXPECT_GT(m_service->stats().throttled, 0u);
 }
 
