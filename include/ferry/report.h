@@ -81,8 +81,14 @@ struct Progress {
     SideCounts left;
     SideCounts right;
     std::uint64_t conflicts = 0;
-    std::uint64_t plannedChanges = 0;  // known after planning
-    std::uint64_t appliedChanges = 0;
+    std::uint64_t plannedChanges = 0;  // known after planning; plannedLeft + plannedRight
+    std::uint64_t appliedChanges = 0;  // appliedLeft + appliedRight
+    // Per side: the writes planned against each side, and those answered so far (succeeded or
+    // failed), so a GUI can show one bar per side.
+    std::uint64_t plannedLeft = 0;
+    std::uint64_t plannedRight = 0;
+    std::uint64_t appliedLeft = 0;
+    std::uint64_t appliedRight = 0;
     std::uint64_t retries = 0;
     std::int64_t elapsedMs = 0;
 };

@@ -779,6 +779,8 @@ bool Run::plan() {
         }
     }
     m_progress.plannedChanges = planned;
+    m_progress.plannedLeft = plannedLeft.inserted + plannedLeft.updated + plannedLeft.deleted;
+    m_progress.plannedRight = plannedRight.inserted + plannedRight.updated + plannedRight.deleted;
 
     // The delete guard: a run that would delete more than the allowed share of a side aborts.
     for (const Side side : {Side::Left, Side::Right}) {
@@ -1053,6 +1055,7 @@ void Run::recordOutcomes(Side side, const SideBatch& batch,
         }
     }
     m_progress.appliedChanges += outcomes.size();
+    (side == Side::Left ? m_progress.appliedLeft : m_progress.appliedRight) += outcomes.size();
 }
 
 // Remembers the outcomes of one flight in one transaction, so a killed run loses at most the

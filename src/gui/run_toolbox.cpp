@@ -137,11 +137,9 @@ bool RunToolbox::startRun(ConnectionSession& session, bool dryRun) {
         m_plannedModel->setRows({});
     }
     m_ui->phaseLabel->setText(phaseText(RunPhase::Connecting));
-    for (QProgressBar* bar : {m_ui->leftProgress, m_ui->rightProgress, m_ui->writeProgress}) {
-        bar->setRange(0, 0);
-        bar->setValue(0);
-    }
+    showSideProgress(m_lastProgress, std::nullopt);
     m_ui->writeProgress->setRange(0, 1);
+    m_ui->writeProgress->setValue(0);
     m_ui->throughputLabel->clear();
     m_ui->statusLabel->setText(
         QStringLiteral("<b>%1</b> of <b>%2</b>…")
@@ -193,18 +191,7 @@ void RunToolbox::onProgress(const Progress& progress) {
     const bool reading = progress.phase == RunPhase::Connecting ||
                          progress.phase == RunPhase::Describing ||
                          progress.phase == RunPhase::Reading;
-    auto sideBar = [reading](QProgressBar* bar, QLabel* caption, const QString& name,
-                             std::uint64_t read) {
-        caption->setText(QStringLiteral("%1: %2 read").arg(name, grouped(read)));
-        if (reading) {
-            bar->setRange(0, 0);  // the total is not known while reading
-        } else {
-            bar->setRange(0, 1);
-            bar->setValue(1);
-        }
-    };
-    sideBar(m_ui->leftProgress, m_ui->leftCaption, sideName(Side::Left), progress.left.read);
-    sideBar(m_ui->rightProgress, m_ui->rightCaption, sideName(Side::Right), progress.right.read);
+    showSideProgress(progress, std::nullopt);
     if (progress.plannedChanges > 0) {
         const auto planned =
             static_cast<int>(std::min<std::uint64_t>(progress.plannedChanges, INT32_MAX));
@@ -244,10 +231,7 @@ void RunToolbox::onCompleted(const RunReport& report) {
             QStringLiteral("%1 planned changes. Nothing was written; Run Now (F5) applies them.")
                 .arg(report.plannedChanges.size()));
     }
-    for (QProgressBar* bar : {m_ui->leftProgress, m_ui->rightProgress}) {
-        bar->setRange(0, 1);
-        bar->setValue(1);
-    }
+    showSideProgress(m_lastProgress, report.status);
     QString color = QStringLiteral("#1a7f37");
     if (report.status == RunStatus::CompletedWithErrors) {
         color = QStringLiteral("#a05a00");
@@ -309,6 +293,7 @@ void RunToolbox::onFailed(const UserError& error) {
         QStringLiteral("<b>%1</b>: <span style='color:#c62828'><b>could not run</b></span> — %2")
             .arg(m_runTitle.toHtmlEscaped(), error.html()));
     appendLog(LogSeverity::Error, error.text());
+    showSideProgress(m_lastProgress, RunStatus::Aborted);
     finishRun();
     emit runFailed(error);
 }
@@ -319,6 +304,53 @@ void RunToolbox::finishRun() {
     m_ui->cancelButton->setEnabled(false);
     m_ui->takeLeftButton->setEnabled(true);
     m_ui->takeRightButton->setEnabled(true);
+}
+
+// One bar per side: busy while the side is read and the plan is made, then the writes planned
+// against that side and how many of them are done, failed ones included (the counts table tells
+// them apart); a dry run only plans.
+void RunToolbox::showSideProgress(const Progress& progress, std::optional<RunStatus> finished) {
+    const bool planning =
+        !finished &&
+        (progress.phase == RunPhase::Connecting || progress.phase == RunPhase::Describing ||
+         progress.phase == RunPhase::Reading || progress.phase == RunPhase::Planning);
+    const bool nothingWritten =
+        finished && (*finished == RunStatus::Aborted || *finished == RunStatus::Cancelled);
+    for (const Side side : {Side::Left, Side::Right}) {
+        const bool left = side == Side::Left;
+        QProgressBar* bar = left ? m_ui->leftProgress : m_ui->rightProgress;
+        QLabel* caption = left ? m_ui->leftCaption : m_ui->rightCaption;
+        const SideCounts& counts = left ? progress.left : progress.right;
+        const std::uint64_t planned = left ? progress.plannedLeft : progress.plannedRight;
+        const std::uint64_t applied =
+            std::min(left ? progress.appliedLeft : progress.appliedRight, planned);
+        QString text = QStringLiteral("%1: %2 read").arg(sideName(side), grouped(counts.read));
+        if (planning) {
+            bar->setRange(0, 0);  // the totals are not known before the plan
+            bar->setFormat(QString());
+        } else if (planned == 0) {
+            bar->setRange(0, 1);
+            bar->setValue(1);
+            bar->setFormat(nothingWritten ? QStringLiteral("nothing written")
+                                          : QStringLiteral("nothing to write"));
+        } else {
+            const auto clamp = [](std::uint64_t value) {
+                return static_cast<int>(std::min<std::uint64_t>(value, INT32_MAX));
+            };
+            bar->setRange(0, clamp(planned));
+            if (m_dryRun) {
+                bar->setValue(0);
+                bar->setFormat(QStringLiteral("%m planned"));
+                text += QStringLiteral(", %1 planned").arg(grouped(planned));
+            } else {
+                bar->setValue(clamp(applied));
+                bar->setFormat(QStringLiteral("%v / %m done"));
+                text += QStringLiteral(", %1 of %2 changes done")
+                            .arg(grouped(applied), grouped(planned));
+            }
+        }
+        caption->setText(text);
+    }
 }
 
 void RunToolbox::showCounts(const SideCounts& left, const SideCounts& right,

@@ -65,6 +65,8 @@ private:
     void onCompleted(const RunReport& report);
     void onFailed(const UserError& error);
     void finishRun();
+    // `finished`: the run's final status, once it has ended.
+    void showSideProgress(const Progress& progress, std::optional<RunStatus> finished);
     void showCounts(const SideCounts& left, const SideCounts& right, std::uint64_t conflicts);
     void updateElapsed();
     void rerenderLog();

@@ -14,6 +14,7 @@
 #include <QLineSeries>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -47,32 +48,8 @@ namespace {
 
 constexpr int kTimeoutMs = 30'000;
 
-template <typename T>
-T* child(QObject& parent, const char* name) {
-    T* found = parent.findChild<T*>(QString::fromLatin1(name));
-    if (found == nullptr) {
-        qFatal("no child %s", name);
-    }
-    return found;
-}
-
 QAction* action(MainWindow& window, const char* name) {
     return child<QAction>(window, name);
-}
-
-// Replaces a line edit's text by typing, as a user does.
-void typeInto(QLineEdit* edit, const QString& text) {
-    edit->setFocus();
-    edit->selectAll();
-    QTest::keyClick(edit, Qt::Key_Backspace);
-    QTest::keyClicks(edit, text);
-}
-
-void typeInto(QPlainTextEdit* edit, const QString& text) {
-    edit->setFocus();
-    edit->selectAll();
-    QTest::keyClick(edit, Qt::Key_Backspace);
-    QTest::keyClicks(edit, text);
 }
 
 std::string readFile(const std::filesystem::path& path) {
@@ -319,6 +296,13 @@ void GuiSeedPathTest::seedPathCreatesVerifiesPreviewsMapsSavesAndRuns() {
     auto* counts = child<QTableWidget>(*window->runToolbox(), "countsTable");
     QCOMPARE(digits(counts->item(1, 1)->text()), QStringLiteral("1000"));  // right, inserted
     QCOMPARE(digits(counts->item(0, 0)->text()), QStringLiteral("1000"));  // left, read
+    // One bar per side: every planned write into Data Entity 2 done, none into Data Entity 1.
+    auto* leftBar = child<QProgressBar>(*window->runToolbox(), "leftProgress");
+    auto* rightBar = child<QProgressBar>(*window->runToolbox(), "rightProgress");
+    QCOMPARE(rightBar->maximum(), 1000);
+    QCOMPARE(rightBar->value(), 1000);
+    QVERIFY2(rightBar->text().endsWith(QStringLiteral(" done")), qPrintable(rightBar->text()));
+    QCOMPARE(leftBar->text(), QStringLiteral("nothing to write"));
     QVERIFY(child<QLabel>(*window->runToolbox(), "statusLabel")
                 ->text()
                 .contains(QStringLiteral("Succeeded")));
@@ -472,6 +456,11 @@ void GuiSeedPathTest::previewChangesListsPlannedChangesAndWritesNothing() {
     const RunReport dry = run(*window, true);
     QCOMPARE(dry.status, RunStatus::Succeeded);
     QVERIFY(dry.dryRun);
+    // The bar of Data Entity 2 shows the two planned changes, none written.
+    auto* rightBar = child<QProgressBar>(*window->runToolbox(), "rightProgress");
+    QCOMPARE(rightBar->maximum(), 2);
+    QCOMPARE(rightBar->value(), 0);
+    QCOMPARE(rightBar->text(), QStringLiteral("2 planned"));
     TextTableModel* planned = window->runToolbox()->plannedModel();
     QAbstractItemModelTester tester(planned,
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);

@@ -2,10 +2,25 @@
 #include "gui_test_support.h"
 
 #include <sqlite3.h>
+#include <QTest>
 
 #include <stdexcept>
 
 namespace ferry::gui::test {
+
+void typeInto(QLineEdit* edit, const QString& text) {
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Backspace);
+    QTest::keyClicks(edit, text);
+}
+
+void typeInto(QPlainTextEdit* edit, const QString& text) {
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Backspace);
+    QTest::keyClicks(edit, text);
+}
 
 void execSql(const std::filesystem::path& database, const std::string& sql) {
     sqlite3* db = nullptr;

@@ -2,6 +2,9 @@
 // databases made through SQLite's own API, and a prompter that answers from a script.
 #pragma once
 
+#include <QLineEdit>
+#include <QObject>
+#include <QPlainTextEdit>
 #include <QStringList>
 #include <QTemporaryDir>
 #include <deque>
@@ -14,6 +17,20 @@
 #include "prompter.h"
 
 namespace ferry::gui::test {
+
+// The named child of `parent`; a missing one ends the test run (the UI lost an object name).
+template <typename T>
+T* child(QObject& parent, const char* name) {
+    T* found = parent.findChild<T*>(QString::fromLatin1(name));
+    if (found == nullptr) {
+        qFatal("no child %s", name);
+    }
+    return found;
+}
+
+// Replaces an editor's text by typing, as a user does.
+void typeInto(QLineEdit* edit, const QString& text);
+void typeInto(QPlainTextEdit* edit, const QString& text);
 
 // Runs SQL on a SQLite database file (created when missing); throws std::runtime_error.
 void execSql(const std::filesystem::path& database, const std::string& sql);

@@ -540,6 +540,53 @@ TEST_F(EngineTest, ProgressIsPublishedAndEndsDone) {
     EXPECT_NE(std::find(phases.begin(), phases.end(), RunPhase::Writing), phases.end());
 }
 
+TEST_F(EngineTest, ProgressCountsWritesPerSide) {
+    startInSync();
+    put(Side::Left, 4, "d", 40);   // insert into the right
+    put(Side::Left, 1, "x", 11);   // update on the right
+    put(Side::Right, 5, "e", 50);  // insert into the left
+    put(Side::Right, 6, "f", 60);  // insert into the left
+    remove(Side::Right, 2);        // delete on the left
+    table(Side::Right).failWrite = [](const WriteItem& item) -> std::string {
+        return !item.values.empty() && item.values[0] == Value(std::int64_t{4}) ? "refused" : "";
+    };
+    m_document.direction = Direction::Bidirectional;
+    m_document.maxDeletePercent = 100;
+    std::vector<Progress> snapshots;
+    RunOptions options;
+    options.onProgress = [&](const Progress& p) { snapshots.push_back(p); };
+
+    // A dry run knows the plan per side and applies nothing.
+    options.dryRun = true;
+    run(options);
+    ASSERT_FALSE(snapshots.empty());
+    EXPECT_EQ(snapshots.back().plannedLeft, 3U);
+    EXPECT_EQ(snapshots.back().plannedRight, 2U);
+    EXPECT_EQ(snapshots.back().plannedChanges, 5U);
+    EXPECT_EQ(snapshots.back().appliedLeft + snapshots.back().appliedRight, 0U);
+
+    snapshots.clear();
+    options.dryRun = false;
+    const auto report = run(options);
+    EXPECT_EQ(report.status, RunStatus::CompletedWithErrors) << report.message;
+    ASSERT_FALSE(snapshots.empty());
+    const Progress& last = snapshots.back();
+    EXPECT_EQ(last.phase, RunPhase::Done);
+    EXPECT_EQ(last.plannedLeft, 3U);
+    EXPECT_EQ(last.plannedRight, 2U);
+    // A failed write is answered too: applied counts every outcome, failed ones included.
+    EXPECT_EQ(last.appliedLeft, 3U);
+    EXPECT_EQ(last.appliedRight, 2U);
+    EXPECT_EQ(last.right.failed, 1U);
+    EXPECT_EQ(last.plannedChanges, last.plannedLeft + last.plannedRight);
+    EXPECT_EQ(last.appliedChanges, last.appliedLeft + last.appliedRight);
+    // Every snapshot's per-side counts stay within the plan.
+    for (const Progress& p : snapshots) {
+        EXPECT_LE(p.appliedLeft, p.plannedLeft);
+        EXPECT_LE(p.appliedRight, p.plannedRight);
+    }
+}
+
 TEST_F(EngineTest, UnknownProviderAbortsWithItsCode) {
     m_document.right.provider = "nope";
     const auto report = run();
