@@ -7,6 +7,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(pugixml REQUIRED)  # OData CSDL ($metadata)
+find_package(OpenSSL REQUIRED)  # signing the certificate sign-in (SharePoint app-only)
 find_package(PkgConfig REQUIRED)
 if(FERRY_BUILD_TESTS OR FERRY_BUILD_BENCH)
     # cpp-httplib: the emulators' HTTP server (and the net tests' local servers).

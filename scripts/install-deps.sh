@@ -6,7 +6,7 @@ packages=(
     build-essential cmake ninja-build pkg-config git
     libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev sqlite3
     unixodbc unixodbc-dev libsqliteodbc odbc-postgresql
-    libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpugixml-dev libcpp-httplib-dev
+    libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpugixml-dev libcpp-httplib-dev libssl-dev
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev
     qtkeychain-qt6-dev libqt6test6 libgl-dev
     xvfb xauth fonts-dejavu-core

@@ -9,6 +9,7 @@
 
 #include "ferry/error.h"
 #include "ferry/logging.h"
+#include "net/client_assertion.h"
 #include "net/url.h"
 
 namespace ferry::net {
@@ -136,7 +137,9 @@ void setHeader(Headers& headers, std::string_view name, std::string value) {
 }
 
 const char* grantName(AuthMethod method) {
-    return method == AuthMethod::ClientCredentials ? "client credentials" : "password";
+    return method == AuthMethod::ClientCredentials   ? "client credentials"
+           : method == AuthMethod::ClientCertificate ? "certificate"
+                                                     : "password";
 }
 
 }  // namespace
@@ -181,6 +184,7 @@ std::string TokenProvider::authorizationHeader() {
             return "Bearer " + m_settings.secret;
         case AuthMethod::Password:
         case AuthMethod::ClientCredentials:
+        case AuthMethod::ClientCertificate:
             break;
     }
     std::lock_guard lock(m_mutex);
@@ -287,6 +291,12 @@ std::string TokenProvider::fetchToken() {
                     "Client credentials sign-in needs a client id and a client secret.", {},
                     "Set ClientId in the connection string and provide the client secret.");
     }
+    if (m_settings.method == AuthMethod::ClientCertificate &&
+        (m_settings.clientId.empty() || m_settings.certificateFile.empty())) {
+        throw Error(ErrorCode::InvalidConnectionString,
+                    "Certificate sign-in needs a client id and a certificate file.", {},
+                    "Set ClientId and CertificateFile in the connection string.");
+    }
     resolveEndpoint();
     const std::string clientId =
         m_settings.clientId.empty() && m_settings.method == AuthMethod::Password
@@ -316,6 +326,15 @@ std::string TokenProvider::fetchToken() {
                   {"scope", scope()},
                   {"username", m_settings.user},
                   {"password", m_settings.secret}};
+    } else if (m_settings.method == AuthMethod::ClientCertificate) {
+        // A fresh assertion per request: it is short-lived and its jti must not repeat.
+        fields = {
+            {"grant_type", "client_credentials"},
+            {"client_id", clientId},
+            {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+            {"client_assertion", makeClientAssertion(m_settings.certificateFile, m_settings.secret,
+                                                     clientId, m_endpoint)},
+            {"scope", scope()}};
     } else {
         fields = {{"grant_type", "client_credentials"},
                   {"client_id", clientId},
@@ -411,11 +430,15 @@ std::string TokenProvider::requestToken(const Fields& fields) {
         detail += ": " + firstLine(description);
     }
     detail = scrub(detail);
-    const bool clientFlow = m_settings.method == AuthMethod::ClientCredentials;
+    const bool clientFlow = m_settings.method == AuthMethod::ClientCredentials ||
+                            m_settings.method == AuthMethod::ClientCertificate;
     const std::string clientHint =
-        clientFlow ? "Check the client id and client secret, and that the secret has not expired."
-                   : "Check the client id; its app registration must allow public client flows "
-                     "for password sign-in.";
+        m_settings.method == AuthMethod::ClientCertificate
+            ? "Check the client id, and that the certificate is uploaded to its app registration "
+              "and has not expired."
+        : clientFlow ? "Check the client id and client secret, and that the secret has not expired."
+                     : "Check the client id; its app registration must allow public client flows "
+                       "for password sign-in.";
 
     if (error == "invalid_grant" && !clientFlow && grant != "refresh_token") {
         if (hasCode(50076) || hasCode(50079) || hasCode(50158)) {
@@ -479,7 +502,8 @@ ApiSession::ApiSession(Pacer& pacer, TokenProvider& tokens, Headers defaultHeade
 namespace {
 
 bool tokenCanChange(AuthMethod method) {
-    return method == AuthMethod::Password || method == AuthMethod::ClientCredentials;
+    return method == AuthMethod::Password || method == AuthMethod::ClientCredentials ||
+           method == AuthMethod::ClientCertificate;
 }
 
 void applyHeaders(HttpRequest& request, const Headers& defaults, const std::string& auth) {

@@ -21,6 +21,7 @@ enum class AuthMethod {
     Bearer,             // a static access token (the password field holds it)
     Password,           // OAuth2 resource-owner password (Authentication=microsoft_modern_crm)
     ClientCredentials,  // OAuth2 client credentials (ClientId + ClientSecret)
+    ClientCertificate,  // OAuth2 client credentials with a certificate-signed client assertion
 };
 
 struct AuthSettings {
@@ -29,6 +30,9 @@ struct AuthSettings {
     std::string secret;    // password, client secret or bearer token: never logged
     std::string clientId;  // OAuth2; Password defaults to Microsoft's public sample client
     std::string tenantId;  // OAuth2: tenant GUID or domain; "organizations" when empty
+    // ClientCertificate: PEM file with the certificate and its private key; `secret` is the
+    // key's password (may be empty).
+    std::string certificateFile;
     // Where tokens come from: TokenEndpoint wins, then Authority (+ "/oauth2/v2.0/token"),
     // then the authority discovered from the resource's 401 WWW-Authenticate challenge.
     std::string authority;      // e.g. https://login.microsoftonline.com/<tenant>

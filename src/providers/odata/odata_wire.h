@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/multipart.h"
+
 namespace ferry::odata {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -86,23 +88,9 @@ struct EntityDefinition {
     std::vector<AttributeInfo> attributes;
 };
 
-// One operation of a $batch request; the URL is absolute.
-struct BatchOperation {
-    std::string method;
-    std::string url;
-    HeaderList headers;
-    std::string body;
-};
-
-// One HTTP response out of a $batch response (changesets flattened, in order).
-struct BatchResult {
-    int status = 0;
-    HeaderList headers;
-    std::string body;
-    std::string contentId;
-
-    std::string header(const std::string& name) const;  // case-insensitive; empty when absent
-};
+// $batch operations and their responses are the shared multipart types of ferry::net.
+using BatchOperation = net::BatchPart;
+using BatchResult = net::BatchPartResponse;
 
 // The service's error body: {"error":{"code":"…","message":"…"}} (SharePoint-style
 // {"message":{"value":…}} too).

@@ -1,0 +1,279 @@
+// SharePoint connection-string keys, their validation, and the HTTP stack of one provider.
+#include "sharepoint_connection.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/error.h"
+
+namespace ferry::sharepoint {
+
+namespace {
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+Error invalid(std::string message, std::string hint = {}) {
+    return Error(ErrorCode::InvalidConnectionString, std::move(message), {}, std::move(hint));
+}
+
+std::size_t positiveNumber(const ConnectionString& cs, const char* key, std::size_t fallback,
+                           std::size_t maximum) {
+    const auto text = cs.get(key);
+    if (!text || text->empty()) {
+        return fallback;
+    }
+    std::size_t value = 0;
+    bool valid = text->size() <= 9;
+    for (const char c : *text) {
+        valid = valid && c >= '0' && c <= '9';
+        value = value * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (!valid || value == 0 || value > maximum) {
+        throw invalid(std::string(key) + " must be a whole number from 1 to " +
+                      std::to_string(maximum) + ", not '" + *text + "'");
+    }
+    return value;
+}
+
+}  // namespace
+
+std::vector<ConnectionKey> connectionKeys() {
+    const std::vector<std::string> trueFalse = {"true", "false", "yes", "no", "1", "0"};
+    std::vector<ConnectionKey> keys;
+    keys.push_back({"URL",
+                    "The list's address as the browser shows it: a view "
+                    "(https://contoso.sharepoint.com/sites/sales/Lists/Accounts/AllItems.aspx), "
+                    "the list (…/Lists/Accounts), or the site together with List=<title>.",
+                    true,
+                    false,
+                    {},
+                    {"Url", "SiteUrl"}});
+    keys.push_back({"List",
+                    "The list's title, when URL names the site (e.g. List=Accounts).",
+                    false,
+                    false,
+                    {},
+                    {"ListTitle"}});
+    keys.push_back({"Authentication",
+                    "Microsoft_Modern (OAuth2 sign-in with User and password, or app-only with "
+                    "ClientId and CertificateFile), client_certificate (app-only: ClientId and "
+                    "CertificateFile; SharePoint refuses app-only client secrets), bearer (the "
+                    "password is an access token), none (a test server). Default: "
+                    "Microsoft_Modern.",
+                    false,
+                    false,
+                    {"Microsoft_Modern", "client_certificate", "bearer", "none"},
+                    {}});
+    keys.push_back({"User",
+                    "The user name for Microsoft_Modern sign-in, e.g. admin@contoso.com.",
+                    false,
+                    false,
+                    {},
+                    {"Username", "UserName"}});
+    keys.push_back({"ClientId",
+                    "The application (client) id registered in Microsoft Entra ID with "
+                    "SharePoint permissions.",
+                    false,
+                    false,
+                    {},
+                    {"AppId"}});
+    keys.push_back({"CertificateFile",
+                    "App-only: a PEM file with the application's certificate and private key; "
+                    "its password, if any, goes in the password field.",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back({"TenantId",
+                    "The Entra ID tenant (GUID or domain, e.g. contoso.onmicrosoft.com).",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back({"Authority",
+                    "Where tokens come from, e.g. https://login.microsoftonline.com/<tenant>.",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back({"TokenEndpoint",
+                    "The full URL of the OAuth2 token endpoint; overrides Authority.",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back(
+        {"Scope", "The OAuth2 scope. Default: <tenant origin>/.default.", false, false, {}, {}});
+    keys.push_back({"PageSize",
+                    "Items per page (default and maximum 5000, the list view threshold).",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back({"BatchSize",
+                    "Write operations per $batch request (default and maximum 100).",
+                    false,
+                    false,
+                    {},
+                    {}});
+    keys.push_back(
+        {"Timeout", "Seconds to wait for one HTTP request (default 120).", false, false, {}, {}});
+    keys.push_back({"VerifyTls",
+                    "Check the server's TLS certificate (default true).",
+                    false,
+                    false,
+                    trueFalse,
+                    {}});
+    return keys;
+}
+
+ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
+    ConnectionSettings settings;
+    const std::string url = cs.getOr("URL", cs.getOr("SiteUrl", ""));
+    if (url.empty()) {
+        throw invalid("the connection string has no URL",
+                      "add URL=<list address>, e.g. URL=https://contoso.sharepoint.com/sites/"
+                      "sales/Lists/Accounts/AllItems.aspx");
+    }
+    settings.location = resolveListLocation(url, cs.getOr("List", cs.getOr("ListTitle", "")));
+
+    settings.user = cs.getOr("User", cs.getOr("Username", ""));
+    settings.clientId = cs.getOr("ClientId", cs.getOr("AppId", ""));
+    settings.certificateFile = cs.getOr("CertificateFile", "");
+    settings.tenantId = cs.getOr("TenantId", "");
+    settings.authority = cs.getOr("Authority", "");
+    settings.tokenEndpoint = cs.getOr("TokenEndpoint", "");
+    settings.scope = cs.getOr("Scope", "");
+    settings.authName = cs.getOr("Authentication", "Microsoft_Modern");
+    const std::string method = lower(settings.authName);
+    if (method == "microsoft_modern" || method == "microsoft_modern_crm" || method == "password") {
+        if (!settings.user.empty()) {
+            settings.auth = net::AuthMethod::Password;
+        } else if (!settings.certificateFile.empty()) {
+            settings.auth = net::AuthMethod::ClientCertificate;
+        } else {
+            throw invalid("Authentication=" + settings.authName + " needs a User",
+                          "add User=<name>, e.g. User=admin@contoso.com (or ClientId and "
+                          "CertificateFile for app-only access)");
+        }
+    } else if (method == "client_certificate" || method == "certificate") {
+        settings.auth = net::AuthMethod::ClientCertificate;
+    } else if (method == "bearer") {
+        settings.auth = net::AuthMethod::Bearer;
+    } else if (method == "none") {
+        settings.auth = net::AuthMethod::None;
+    } else if (method == "client_credentials") {
+        throw invalid("Authentication=client_credentials cannot be used with SharePoint",
+                      "SharePoint refuses app-only tokens got with a client secret: use "
+                      "client_certificate with ClientId and CertificateFile");
+    } else {
+        throw invalid("Authentication '" + settings.authName + "' is not known",
+                      "use Microsoft_Modern, client_certificate, bearer or none");
+    }
+    if (settings.auth == net::AuthMethod::ClientCertificate &&
+        (settings.clientId.empty() || settings.certificateFile.empty())) {
+        throw invalid("app-only access with a certificate needs ClientId and CertificateFile",
+                      "add ClientId=<application id>;CertificateFile=<path to the PEM file>");
+    }
+    settings.pageSize = positiveNumber(cs, "PageSize", 5000, 5000);
+    settings.batchSize = positiveNumber(cs, "BatchSize", 100, 100);
+    settings.timeout = std::chrono::seconds(positiveNumber(cs, "Timeout", 120, 86400));
+    const std::string verify = lower(cs.getOr("VerifyTls", "true"));
+    if (verify == "false" || verify == "no" || verify == "0") {
+        settings.verifyTls = false;
+    } else if (verify != "true" && verify != "yes" && verify != "1") {
+        throw invalid("VerifyTls must be true or false, not '" + verify + "'");
+    }
+    return settings;
+}
+
+net::AuthSettings authSettings(const ConnectionSettings& settings, const std::string& secret) {
+    net::AuthSettings auth;
+    auth.method = settings.auth;
+    auth.user = settings.user;
+    auth.secret = secret;
+    auth.clientId = settings.clientId;
+    auth.tenantId = settings.tenantId;
+    auth.authority = settings.authority;
+    auth.tokenEndpoint = settings.tokenEndpoint;
+    auth.certificateFile = settings.certificateFile;
+    auth.scope = settings.scope;
+    auth.resource = settings.location.origin;
+    auth.discoveryUrl = settings.location.siteUrl() + "/_api/web";
+    return auth;
+}
+
+namespace {
+
+net::HttpClientOptions clientOptions(const ConnectionSettings& settings) {
+    net::HttpClientOptions options;
+    options.verifyTls = settings.verifyTls;
+    options.requestTimeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout);
+    options.maxConcurrency = 4;
+    // Decorated traffic is prioritised over undecorated traffic when SharePoint throttles.
+    options.userAgent = "NONISV|Ferry|Ferry/0.1";
+    return options;
+}
+
+}  // namespace
+
+Connection::Connection(const ConnectionSettings& settings, const std::string& secret)
+    : m_settings(settings),
+      m_client(clientOptions(settings)),
+      m_pacer(m_client),
+      m_tokens(authSettings(settings, secret), m_pacer),
+      m_session(m_pacer, m_tokens, {{"Accept", "application/json;odata=nometadata"}}) {}
+
+net::HttpResponse Connection::send(net::HttpRequest request) {
+    const std::lock_guard lock(m_mutex);
+    return m_session.send(std::move(request));
+}
+
+std::vector<net::HttpResponse> Connection::sendAll(std::vector<net::HttpRequest> requests) {
+    const std::lock_guard lock(m_mutex);
+    return m_session.sendAll(std::move(requests));
+}
+
+std::string Connection::formDigest(bool renew) {
+    const std::lock_guard lock(m_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (!renew && !m_digest.empty() && now < m_digestExpires) {
+        return m_digest;
+    }
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = m_settings.location.siteUrl() + "/_api/contextinfo";
+    const net::HttpResponse response = m_session.send(std::move(request));
+    const auto body = nlohmann::json::parse(response.body, nullptr, false);
+    // Light formats give a flat object; verbose wraps it in d.GetContextWebInformation.
+    const nlohmann::json* info = &body;
+    if (body.is_object() && body.contains("d")) {
+        info = &body["d"]["GetContextWebInformation"];
+    }
+    if (!response.ok() || !info->is_object() || !info->contains("FormDigestValue")) {
+        throw Error(ErrorCode::ConnectionFailed,
+                    "the site did not give a form digest for writing (HTTP " +
+                        std::to_string(response.status) + ")",
+                    {}, "check the site URL", response.status >= 500);
+    }
+    m_digest = (*info)["FormDigestValue"].get<std::string>();
+    int seconds = 1800;
+    if (info->contains("FormDigestTimeoutSeconds") &&
+        (*info)["FormDigestTimeoutSeconds"].is_number_integer()) {
+        seconds = (*info)["FormDigestTimeoutSeconds"].get<int>();
+    }
+    // Renew a minute early (or at half time for short timeouts), so a digest never expires
+    // between being handed out and being used.
+    const int margin = std::min(60, seconds / 2);
+    m_digestExpires = now + std::chrono::seconds(seconds - margin);
+    return m_digest;
+}
+
+}  // namespace ferry::sharepoint

@@ -1,0 +1,546 @@
+// The SharePoint provider against the SharePoint REST emulator over real HTTP: describe, paging
+// past the list view threshold, per-item write errors, lookups and choices, the change log,
+// throttling and faults, and verify's diagnoses.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "ferry/connection_string.h"
+#include "ferry/error.h"
+#include "sharepoint/sharepoint_provider.h"
+#include "sharepoint_emulator.h"
+
+namespace ferry::test {
+namespace {
+
+using emulator::SharePointEmulator;
+using emulator::SharePointOptions;
+using emulator::SpField;
+using emulator::SpFieldType;
+using emulator::SpListDefinition;
+using nlohmann::json;
+
+SpField makeField(const std::string& name, const std::string& title, SpFieldType type) {
+    SpField field;
+    field.internalName = name;
+    field.title = title;
+    field.type = type;
+    return field;
+}
+
+SpListDefinition accountsList() {
+    SpListDefinition list;
+    list.title = "Accounts";
+    list.urlName = "Accounts";
+    SpField number = makeField("Account_x0020_Number", "Account Number", SpFieldType::Text);
+    number.maxLength = 20;
+    SpField revenue = makeField("Revenue", "Revenue", SpFieldType::Currency);
+    SpField employees = makeField("Employees", "Employees", SpFieldType::Number);
+    SpField active = makeField("Active", "Active", SpFieldType::Boolean);
+    SpField industry = makeField("Industry", "Industry", SpFieldType::Choice);
+    industry.choices = {"Retail", "Banking", "Manufacturing"};
+    SpField tags = makeField("Tags", "Tags", SpFieldType::MultiChoice);
+    tags.choices = {"Key", "New", "Partner"};
+    SpField opened = makeField("Opened", "Opened on", SpFieldType::DateTime);
+    SpField website = makeField("Website", "Website", SpFieldType::URL);
+    SpField owner = makeField("Owner", "Owner", SpFieldType::User);
+    SpField notes = makeField("Notes", "Notes", SpFieldType::Note);
+    SpField secret = makeField("SecretCode", "Secret code", SpFieldType::Text);
+    secret.hidden = true;
+    list.fields = {number, revenue, employees, active, industry, tags,
+                   opened, website, owner,     notes,  secret};
+    return list;
+}
+
+class SharePointProviderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_service = std::make_unique<SharePointEmulator>(SharePointOptions{});
+        m_service->start();
+        m_service->createList(accountsList());
+        SpListDefinition regions;
+        regions.title = "Regions";
+        m_service->createList(regions);
+        m_service->addItems("Regions", {json{{"Title", "North"}}, json{{"Title", "South"}}});
+        SpListDefinition orders;
+        orders.title = "Orders";
+        SpField region = makeField("Region", "Region", SpFieldType::Lookup);
+        region.lookupList = "Regions";
+        SpField status = makeField("Status", "Status", SpFieldType::Choice);
+        status.choices = {"Open", "Closed"};
+        SpField labels = makeField("Labels", "Labels", SpFieldType::MultiChoice);
+        labels.choices = {"Urgent", "Gift", "Export"};
+        orders.fields = {region, status, labels};
+        m_service->createList(orders);
+    }
+
+    ProviderSettings settings(const std::string& url, const std::string& extra = {}) const {
+        ProviderSettings out;
+        out.title = "SharePoint";
+        out.connectionString = ConnectionString::parse(
+            "URL=" + url + ";Authentication=Microsoft_Modern;User=admin@contoso.com;" +
+            "TokenEndpoint=" + m_service->tokenEndpoint() + ";" + extra);
+        out.password = "Passw0rd!";
+        return out;
+    }
+    ProviderSettings accounts(const std::string& extra = {}) const {
+        return settings(m_service->siteUrl() + "/Lists/Accounts/AllItems.aspx", extra);
+    }
+    std::unique_ptr<Provider> open(const ProviderSettings& s) const {
+        return sharepoint::providerInfo().factory(s);
+    }
+
+    static std::vector<Record> readAll(Provider& provider, ReadRequest request = {},
+                                       std::vector<std::size_t>* pageSizes = nullptr) {
+        std::vector<Record> rows;
+        provider.read(request, [&](std::vector<Record>& page) {
+            if (pageSizes != nullptr) {
+                pageSizes->push_back(page.size());
+            }
+            for (auto& record : page) {
+                rows.push_back(std::move(record));
+            }
+            return true;
+        });
+        return rows;
+    }
+
+    static Error errorOf(const std::function<void()>& action) {
+        try {
+            action();
+        } catch (const Error& error) {
+            return error;
+        }
+        ADD_FAILURE() << "no ferry::Error was thrown";
+        return Error(ErrorCode::Internal, "nothing thrown");
+    }
+
+    std::unique_ptr<SharePointEmulator> m_service;
+};
+
+WriteItem insertItem(std::vector<Value> values) {
+    WriteItem item;
+    item.kind = WriteKind::Insert;
+    item.values = std::move(values);
+    return item;
+}
+
+WriteItem updateItem(std::int64_t id, std::vector<Value> values) {
+    WriteItem item;
+    item.kind = WriteKind::Update;
+    item.key = {Value(id)};
+    item.values = std::move(values);
+    return item;
+}
+
+WriteItem deleteItem(std::int64_t id) {
+    WriteItem item;
+    item.kind = WriteKind::Delete;
+    item.key = {Value(id)};
+    return item;
+}
+
+TEST_F(SharePointProviderTest, DescribeMapsFieldsToColumns) {
+    auto provider = open(accounts());
+    const Schema& schema = provider->describe();
+    ASSERT_FALSE(schema.columns.empty());
+    EXPECT_EQ(schema.keyColumns(), std::vector<std::string>{"ID"});
+    const Column* id = schema.find("ID");
+    ASSERT_NE(id, nullptr);
+    EXPECT_EQ(id->type, ValueType::Int);
+    EXPECT_TRUE(id->readOnly);
+    const Column* number = schema.find("Account_x0020_Number");
+    ASSERT_NE(number, nullptr);
+    EXPECT_EQ(number->displayName, "Account Number");
+    EXPECT_EQ(number->length, 20);
+    EXPECT_EQ(number->type, ValueType::String);
+    const Column* title = schema.find("Title");
+    ASSERT_NE(title, nullptr);
+    EXPECT_FALSE(title->nullable) << "Title is required";
+    EXPECT_EQ(schema.find("Revenue")->type, ValueType::Decimal);
+    EXPECT_EQ(schema.find("Employees")->type, ValueType::Double);
+    EXPECT_EQ(schema.find("Active")->type, ValueType::Bool);
+    EXPECT_EQ(schema.find("Opened")->type, ValueType::DateTime);
+    EXPECT_EQ(schema.find("Opened")->displayName, "Opened on");
+    EXPECT_EQ(schema.find("Industry")->type, ValueType::String);
+    EXPECT_EQ(schema.find("Website")->type, ValueType::String);
+    ASSERT_NE(schema.find("OwnerId"), nullptr) << "a person column is read as <Name>Id";
+    EXPECT_EQ(schema.find("OwnerId")->type, ValueType::Int);
+    ASSERT_NE(schema.find("Modified"), nullptr);
+    EXPECT_TRUE(schema.find("Modified")->readOnly);
+    EXPECT_TRUE(schema.find("Created")->readOnly);
+    EXPECT_EQ(schema.find("SecretCode"), nullptr) << "hidden fields are not columns";
+
+    // A select names its columns (internal or display names); ID always comes along as the key.
+    auto selected = open([&] {
+        auto s = accounts();
+        s.select = "$select=Title,Account Number";
+        return s;
+    }());
+    const Schema& narrow = selected->describe();
+    ASSERT_EQ(narrow.columns.size(), 3u);
+    EXPECT_EQ(narrow.columns[0].name, "ID");
+    EXPECT_EQ(narrow.columns[2].name, "Account_x0020_Number");
+    auto unknown = open([&] {
+        auto s = accounts();
+        s.select = "$select=Titel";
+        return s;
+    }());
+    const Error error = errorOf([&] { unknown->describe(); });
+    EXPECT_EQ(error.code(), ErrorCode::QueryFailed);
+    EXPECT_NE(error.fullText().find("Title"), std::string::npos) << error.fullText();
+}
+
+TEST_F(SharePointProviderTest, ReadsPastTheListViewThresholdEveryItemOnce) {
+    std::vector<json> items;
+    for (int i = 0; i < 12000; ++i) {
+        items.push_back({{"Title", "Account " + std::to_string(i)},
+                         {"Account_x0020_Number", "A" + std::to_string(i)}});
+    }
+    m_service->addItems("Accounts", items);
+    auto provider = open(accounts());
+    const Schema& schema = provider->describe();
+    const std::size_t idColumn = schema.indexOf("ID").value();
+    const std::size_t titleColumn = schema.indexOf("Title").value();
+    std::vector<std::size_t> pages;
+    const auto rows = readAll(*provider, {}, &pages);
+    ASSERT_EQ(rows.size(), 12000u);
+    EXPECT_EQ(pages.size(), 3u) << "5,000 items per page by default";
+    for (const std::size_t size : pages) {
+        EXPECT_LE(size, 5000u);
+    }
+    std::set<std::int64_t> ids;
+    for (const auto& row : rows) {
+        ids.insert(row.values[idColumn].asInt());
+        EXPECT_EQ(row.values[titleColumn].asString().rfind("Account ", 0), 0u);
+    }
+    EXPECT_EQ(ids.size(), 12000u) << "every item exactly once";
+
+    ReadRequest preview;
+    preview.maxRows = 5;
+    EXPECT_EQ(readAll(*provider, preview).size(), 5u);
+
+    // A filter on a column without an index over 5,000 items: the threshold, explained.
+    auto filtered = open([&] {
+        auto s = accounts();
+        s.select = "$filter=Account_x0020_Number eq 'A17'";
+        return s;
+    }());
+    const Error error = errorOf([&] { filtered->verify(); });
+    EXPECT_EQ(error.code(), ErrorCode::QueryFailed);
+    EXPECT_NE(error.message().find("5,000"), std::string::npos) << error.fullText();
+    EXPECT_NE(error.message().find("Account_x0020_Number"), std::string::npos) << error.fullText();
+    EXPECT_NE(error.hint().find("index"), std::string::npos) << error.fullText();
+}
+
+TEST_F(SharePointProviderTest, WritesReportOneOutcomePerItem) {
+    auto provider = open(accounts());
+    WriteBatch inserts;
+    inserts.columns = {"Title", "Account_x0020_Number", "Revenue", "Active", "Opened"};
+    const Value opened = Value(*parseDateTime("2024-02-29T13:45:59Z"));
+    inserts.items.push_back(insertItem(
+        {Value("Contoso"), Value("C-1"), Value(*parseDecimal("1234.5")), Value(true), opened}));
+    inserts.items.push_back(
+        insertItem({Value("Too long"), Value(std::string(21, 'x')), Value(), Value(), Value()}));
+    inserts.items.push_back(insertItem({Value(), Value("C-3"), Value(), Value(), Value()}));
+    inserts.items.push_back(
+        insertItem({Value("Fabrikam"), Value("東京😀"), Value(), Value(false), Value()}));
+    const auto outcomes = provider->write(inserts);
+    ASSERT_EQ(outcomes.size(), 4u);
+    ASSERT_TRUE(outcomes[0].ok) << outcomes[0].error;
+    EXPECT_EQ(outcomes[0].key.at(0).type(), ValueType::Int);
+    EXPECT_FALSE(outcomes[1].ok);
+    EXPECT_EQ(outcomes[1].errorCode, ErrorCode::ValueTooLong) << outcomes[1].error;
+    EXPECT_NE(outcomes[1].error.find("Account_x0020_Number"), std::string::npos);
+    EXPECT_FALSE(outcomes[2].ok);
+    EXPECT_EQ(outcomes[2].errorCode, ErrorCode::ConstraintViolation) << outcomes[2].error;
+    EXPECT_NE(outcomes[2].error.find("Title"), std::string::npos) << outcomes[2].error;
+    ASSERT_TRUE(outcomes[3].ok) << outcomes[3].error;
+
+    auto stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0]["Title"], "Contoso");
+    EXPECT_EQ(stored[0]["Revenue"].dump(), "1234.5");
+    EXPECT_EQ(stored[1]["Account_x0020_Number"], "東京😀");
+
+    const std::int64_t first = outcomes[0].key[0].asInt();
+    const std::int64_t second = outcomes[3].key[0].asInt();
+    WriteBatch changes;
+    changes.columns = {"Title"};
+    changes.items.push_back(updateItem(first, {Value("Contoso Ltd")}));
+    changes.items.push_back(updateItem(999999, {Value("ghost")}));
+    changes.items.push_back(deleteItem(second));
+    changes.items.push_back(deleteItem(888888));
+    const auto changed = provider->write(changes);
+    ASSERT_EQ(changed.size(), 4u);
+    EXPECT_TRUE(changed[0].ok) << changed[0].error;
+    EXPECT_FALSE(changed[1].ok);
+    EXPECT_NE(changed[1].error.find("no longer exists"), std::string::npos) << changed[1].error;
+    EXPECT_TRUE(changed[2].ok) << changed[2].error;
+    EXPECT_TRUE(changed[3].ok) << "deleting an item that is already gone is fine";
+    stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0]["Title"], "Contoso Ltd");
+    EXPECT_EQ(stored[0]["Account_x0020_Number"], "C-1") << "MERGE keeps unwritten fields";
+}
+
+// A key of the user's choice: items are found by a $filter on it before updates and deletes.
+TEST_F(SharePointProviderTest, AnExplicitKeyColumnAddressesItems) {
+    m_service->addItems("Accounts", {json{{"Title", "One"}, {"Account_x0020_Number", "O'Neil 1"}},
+                                     json{{"Title", "Two"}, {"Account_x0020_Number", "A&B 2"}}});
+    auto s = accounts();
+    s.primaryKey = {"Account_x0020_Number"};
+    auto provider = open(s);
+    EXPECT_EQ(provider->describe().keyColumns(), std::vector<std::string>{"Account_x0020_Number"});
+    EXPECT_FALSE(provider->capabilities().supportsChangeTracking);
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    WriteItem update;
+    update.kind = WriteKind::Update;
+    update.key = {Value("O'Neil 1")};
+    update.values = {Value("One, renamed")};
+    batch.items.push_back(update);
+    WriteItem remove;
+    remove.kind = WriteKind::Delete;
+    remove.key = {Value("A&B 2")};
+    batch.items.push_back(remove);
+    WriteItem ghost = update;
+    ghost.key = {Value("nobody")};
+    batch.items.push_back(ghost);
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), 3u);
+    EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;
+    EXPECT_EQ(outcomes[0].key, std::vector<Value>{Value("O'Neil 1")});
+    EXPECT_TRUE(outcomes[1].ok) << outcomes[1].error;
+    EXPECT_FALSE(outcomes[2].ok);
+    EXPECT_NE(outcomes[2].error.find("no longer exists"), std::string::npos) << outcomes[2].error;
+    const auto stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0]["Title"], "One, renamed");
+}
+
+// Long notes: a batch of 100 would pass SharePoint's ~1 MB $batch body limit, so Ferry splits it.
+TEST_F(SharePointProviderTest, LargeBodiesAreSplitBelowTheBatchSizeLimit) {
+    auto provider = open(accounts());
+    WriteBatch batch;
+    batch.columns = {"Title", "Notes"};
+    for (int i = 0; i < 100; ++i) {
+        batch.items.push_back(
+            insertItem({Value("Long " + std::to_string(i)), Value(std::string(30000, 'n'))}));
+    }
+    const auto before = m_service->stats().batches;
+    const auto outcomes = provider->write(batch);
+    for (const auto& outcome : outcomes) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    EXPECT_EQ(m_service->items("Accounts").size(), 100u);
+    EXPECT_GE(m_service->stats().batches - before, 4u) << "3 MB of notes need several batches";
+}
+
+TEST_F(SharePointProviderTest, ARequiredColumnLeftUnmappedFailsEachInsertClearly) {
+    auto provider = open(accounts());
+    WriteBatch batch;
+    batch.columns = {"Account_x0020_Number"};
+    batch.items.push_back(insertItem({Value("A-1")}));
+    batch.items.push_back(insertItem({Value("A-2")}));
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), 2u);
+    for (const auto& outcome : outcomes) {
+        EXPECT_FALSE(outcome.ok);
+        EXPECT_EQ(outcome.errorCode, ErrorCode::ConstraintViolation);
+        EXPECT_NE(outcome.error.find("'Title'"), std::string::npos) << outcome.error;
+        EXPECT_NE(outcome.error.find("map"), std::string::npos) << outcome.error;
+    }
+    EXPECT_TRUE(m_service->items("Accounts").empty());
+}
+
+TEST_F(SharePointProviderTest, LookupsAndChoicesRoundTrip) {
+    auto provider = open(settings(m_service->siteUrl(), "List=Orders"));
+    const Schema& schema = provider->describe();
+    ASSERT_NE(schema.find("RegionId"), nullptr);
+    WriteBatch batch;
+    batch.columns = {"Title", "RegionId", "Status", "Labels"};
+    batch.items.push_back(
+        insertItem({Value("O-1"), Value(std::int64_t{2}), Value("Closed"), Value("Urgent;#Gift")}));
+    batch.items.push_back(insertItem({Value("O-2"), Value(), Value("Open"), Value()}));
+    const auto outcomes = provider->write(batch);
+    ASSERT_TRUE(outcomes.at(0).ok) << outcomes[0].error;
+    ASSERT_TRUE(outcomes.at(1).ok) << outcomes[1].error;
+    const auto rows = readAll(*provider);
+    ASSERT_EQ(rows.size(), 2u);
+    const auto at = [&](std::size_t row, const char* column) {
+        return rows[row].values[schema.indexOf(column).value()];
+    };
+    EXPECT_EQ(at(0, "RegionId"), Value(std::int64_t{2}));
+    EXPECT_EQ(at(0, "Status"), Value("Closed"));
+    EXPECT_EQ(at(0, "Labels"), Value("Urgent;#Gift"));
+    EXPECT_TRUE(at(1, "RegionId").isNull());
+    EXPECT_TRUE(at(1, "Labels").isNull());
+    const auto stored = m_service->items("Orders");
+    ASSERT_EQ(stored.size(), 2u);
+    EXPECT_EQ(stored[0]["RegionId"], 2);
+}
+
+TEST_F(SharePointProviderTest, TheChangeLogGivesAddsUpdatesAndDeletes) {
+    std::vector<json> items;
+    for (int i = 0; i < 30; ++i) {
+        items.push_back({{"Title", "Account " + std::to_string(i)}});
+    }
+    m_service->addItems("Accounts", items);
+    auto provider = open(accounts());
+    ASSERT_TRUE(provider->capabilities().supportsChangeTracking);
+    const std::size_t idColumn = provider->describe().indexOf("ID").value();
+    const std::size_t titleColumn = provider->describe().indexOf("Title").value();
+
+    std::vector<Record> rows;
+    std::vector<std::vector<Value>> deleted;
+    const PageSink sink = [&rows](std::vector<Record>& page) {
+        for (auto& record : page) {
+            rows.push_back(std::move(record));
+        }
+        return true;
+    };
+    const DeletedKeySink deletedSink = [&deleted](std::vector<std::vector<Value>>& keys) {
+        for (auto& key : keys) {
+            deleted.push_back(std::move(key));
+        }
+        return true;
+    };
+    const auto first = provider->readChanges("", sink, deletedSink);
+    EXPECT_FALSE(first.delta);
+    EXPECT_FALSE(first.deltaToken.empty());
+    EXPECT_EQ(rows.size(), 30u);
+
+    WriteBatch changes;
+    changes.columns = {"Title"};
+    changes.items.push_back(insertItem({Value("Added")}));
+    changes.items.push_back(updateItem(3, {Value("Updated")}));
+    changes.items.push_back(deleteItem(5));
+    const auto outcomes = provider->write(changes);
+    for (const auto& outcome : outcomes) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    const std::int64_t added = outcomes[0].key[0].asInt();
+
+    rows.clear();
+    const auto second = provider->readChanges(first.deltaToken, sink, deletedSink);
+    EXPECT_TRUE(second.delta);
+    EXPECT_NE(second.deltaToken, first.deltaToken);
+    std::map<std::int64_t, std::string> seen;
+    for (const auto& row : rows) {
+        seen[row.values[idColumn].asInt()] = row.values[titleColumn].asString();
+    }
+    EXPECT_EQ(seen, (std::map<std::int64_t, std::string>{{3, "Updated"}, {added, "Added"}}));
+    ASSERT_EQ(deleted.size(), 1u);
+    EXPECT_EQ(deleted[0], std::vector<Value>{Value(std::int64_t{5})});
+
+    // Nothing changed since: an empty delta.
+    rows.clear();
+    deleted.clear();
+    const auto third = provider->readChanges(second.deltaToken, sink, deletedSink);
+    EXPECT_TRUE(third.delta);
+    EXPECT_TRUE(rows.empty());
+    EXPECT_TRUE(deleted.empty());
+
+    // A token the list does not know: a full read, flagged as such.
+    const auto refused = provider->readChanges("1;3;not-this-list;1;1", sink, deletedSink);
+    EXPECT_FALSE(refused.delta);
+    EXPECT_EQ(rows.size(), 30u);
+    EXPECT_FALSE(refused.deltaToken.empty());
+}
+
+TEST_F(SharePointProviderTest, ThrottlingAndFaultsStillGiveCompleteResults) {
+    std::vector<json> items;
+    for (int i = 0; i < 1500; ++i) {
+        items.push_back({{"Title", "Account " + std::to_string(i)}});
+    }
+    m_service->addItems("Accounts", items);
+    auto provider = open(accounts("PageSize=250"));
+    provider->describe();
+    m_service->setThrottle(3, 1, 1);  // 3 requests a second, then 429 with Retry-After: 1
+    m_service->setFaults(0.15, 0.05);
+    std::set<std::int64_t> ids;
+    for (const auto& row : readAll(*provider)) {
+        ids.insert(row.values[0].asInt());
+    }
+    EXPECT_EQ(ids.size(), 1500u);
+
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    for (int i = 0; i < 150; ++i) {
+        batch.items.push_back(insertItem({Value("New " + std::to_string(i))}));
+    }
+    const auto outcomes = provider->write(batch);
+    m_service->setFaults(0, 0);
+    m_service->setThrottle(0, 60, 1);
+    std::size_t ok = 0;
+    for (const auto& outcome : outcomes) {
+        ok += outcome.ok ? 1 : 0;
+    }
+    EXPECT_EQ(ok, 150u);
+    EXPECT_EQ(m_service->items("Accounts").size(), 1650u) << "no item twice, none lost";
+    EXPECT_GT(m_service->stats().throttled + m_service->stats().faults, 0u)
+        << "the test must have met throttling or faults";
+}
+
+TEST_F(SharePointProviderTest, VerifyDiagnosesCredentialsListsAndHosts) {
+    EXPECT_NO_THROW(open(accounts())->verify());
+    EXPECT_NO_THROW(open(settings(m_service->siteUrl() + "/Lists/Accounts"))->verify());
+    EXPECT_NO_THROW(open(settings(m_service->siteUrl(), "List=Accounts"))->verify());
+
+    auto wrong = accounts();
+    wrong.password = "NotThePassword";
+    const Error auth = errorOf([&] { open(wrong)->verify(); });
+    EXPECT_EQ(auth.code(), ErrorCode::AuthenticationFailed) << auth.fullText();
+    EXPECT_EQ(auth.fullText().find("NotThePassword"), std::string::npos);
+
+    const Error missing =
+        errorOf([&] { open(settings(m_service->siteUrl(), "List=Acounts"))->verify(); });
+    EXPECT_EQ(missing.code(), ErrorCode::EntityNotFound) << missing.fullText();
+    EXPECT_NE(missing.hint().find("Accounts"), std::string::npos) << missing.fullText();
+    const Error missingUrl = errorOf(
+        [&] { open(settings(m_service->siteUrl() + "/Lists/Nothing/AllItems.aspx"))->verify(); });
+    EXPECT_EQ(missingUrl.code(), ErrorCode::EntityNotFound) << missingUrl.fullText();
+
+    auto unreachable = settings("http://127.0.0.1:1/sites/sales/Lists/Accounts", "Timeout=5");
+    const Error host = errorOf([&] { open(unreachable)->verify(); });
+    EXPECT_EQ(host.code(), ErrorCode::ConnectionFailed) << host.fullText();
+}
+
+// App-only access with a certificate (SharePoint refuses client secrets): the provider signs a
+// client assertion with the PEM's key and reads and writes with the token it gets.
+TEST_F(SharePointProviderTest, AppOnlyAccessWithACertificate) {
+    const auto directory =
+        std::filesystem::temp_directory_path() / ("ferry-sp-cert-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(directory);
+    const std::string key = (directory / "key.pem").string();
+    const std::string certificate = (directory / "cert.pem").string();
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key + "' -out '" + certificate +
+        "' -days 1 -subj /CN=ferry-test 2>/dev/null && cat '" + key + "' >> '" + certificate + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << "openssl could not make a test certificate";
+    ProviderSettings s;
+    s.connectionString = ConnectionString::parse(
+        "URL=" + m_service->siteUrl() + "/Lists/Accounts;Authentication=client_certificate;" +
+        "ClientId=ferry-test-client;CertificateFile=" + certificate +
+        ";TokenEndpoint=" + m_service->tokenEndpoint());
+    auto provider = open(s);
+    EXPECT_NO_THROW(provider->verify());
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    batch.items.push_back(insertItem({Value("App-only")}));
+    const auto outcomes = provider->write(batch);
+    EXPECT_TRUE(outcomes.at(0).ok) << outcomes[0].error;
+    EXPECT_EQ(m_service->items("Accounts").size(), 1u);
+    std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace ferry::test
