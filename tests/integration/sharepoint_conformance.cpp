@@ -1,4 +1,5 @@
 // The provider conformance suite for the SharePoint provider against the SharePoint emulator.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,13 +22,14 @@ using emulator::SpFieldType;
 using emulator::SpListDefinition;
 using nlohmann::json;
 
-// A spec column as a SharePoint field. The list's own ID is the identity key; SharePoint has no
-// binary or date-only columns, and keeps integers in Number (double) columns.
+// A spec column as a SharePoint field. The list's own ID is the identity key; the suite leaves
+// out binary and date-only columns, and gives integers as doubles (Number) and GUIDs as text.
 SpField fieldFor(const ColumnSpec& column) {
     SpField field;
     field.internalName = column.name;
     field.title = column.name;
     field.required = !column.nullable;
+    field.indexed = column.key;  // the explicit key is looked up by $filter on each write
     switch (column.type) {
         case ValueType::String:
             field.type =
@@ -105,10 +107,21 @@ public:
 
     BackendTraits traits() const override {
         BackendTraits traits;
+        traits.keyKind = KeyKind::ServerInteger;
+        traits.serverKeyName = "ID";
+        traits.keyColumn = "ferry_key";  // "id" is the list's own ID in any case
+        traits.integers = false;         // Number columns are doubles
+        traits.dateOnly = false;         // DateTime columns only
+        traits.guids = false;
+        traits.decimalPrecision = false;  // Currency declares neither precision nor scale
+        traits.uniqueKeys = false;        // no unique constraint the suite can rely on
         traits.maxDecimalPrecision = 15;  // Currency is a double on the wire
         traits.maxDecimalScale = 4;
         traits.binary = false;
+        traits.nonAsciiNames = false;  // internal names encode other characters as _xNNNN_
         traits.dateTimeFractionDigits = 0;
+        traits.emptyText = false;        // "" is stored as null
+        traits.readOnlySelects = false;  // a select is always one list's own items
         return traits;
     }
 
@@ -122,15 +135,29 @@ public:
         title.internalName = "Title";
         title.required = false;  // the suite's tables have no required title
         list.fields.push_back(title);
-        // The key column is the list's own ID (a field "id" would clash with it).
+        // An identity column is the list's own ID; other key columns are ordinary columns,
+        // named as the explicit primary key.
+        std::string select;
+        std::vector<std::string> keys;
         for (const auto& column : spec.columns) {
-            if (!column.identity && !column.key) {
-                list.fields.push_back(fieldFor(column));
+            if (column.identity) {
+                if (!column.key || column.type != ValueType::Int) {
+                    throw std::invalid_argument("SharePoint generates only integer IDs");
+                }
+                continue;
+            }
+            list.fields.push_back(fieldFor(column));
+            select += (select.empty() ? "" : ",") + column.name;
+            if (column.key) {
+                keys.push_back(column.name);
             }
         }
         m_service->createList(list);
-        return settingsFor(m_service->siteUrl() + "/Lists/" + m_title + "/AllItems.aspx",
-                           "Passw0rd!");
+        ProviderSettings settings =
+            settingsFor(m_service->siteUrl() + "/Lists/" + m_title + "/AllItems.aspx", "Passw0rd!");
+        settings.select = select.empty() ? "" : "$select=" + select;
+        settings.primaryKey = keys;
+        return settings;
     }
 
     std::unique_ptr<Provider> open(const ProviderSettings& settings) override {
@@ -142,7 +169,7 @@ public:
         for (const auto& row : rows) {
             json item = json::object();
             for (std::size_t c = 0; c < m_spec.columns.size() && c < row.size(); ++c) {
-                if (!m_spec.columns[c].identity && !m_spec.columns[c].key) {
+                if (!m_spec.columns[c].identity) {
                     item[m_spec.columns[c].name] = nativeValue(row[c]);
                 }
             }
@@ -156,13 +183,21 @@ public:
         for (const auto& item : m_service->items(m_title)) {
             Row row;
             for (const auto& column : m_spec.columns) {
-                const json& value = column.identity || column.key
-                                        ? item.at("ID")
-                                        : item.value(column.name, json(nullptr));
+                const json& value =
+                    column.identity ? item.at("ID") : item.value(column.name, json(nullptr));
                 row.push_back(fromNative(value, column.type));
             }
             rows.push_back(std::move(row));
         }
+        // Ordered by the first column (the suite's key), as the suite reads them.
+        std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+            const auto number = [](const Value& v) {
+                return v.type() == ValueType::Int      ? static_cast<double>(v.asInt())
+                       : v.type() == ValueType::Double ? v.asDouble()
+                                                       : 0.0;
+            };
+            return number(a.front()) < number(b.front());
+        });
         return rows;
     }
 
@@ -202,10 +237,10 @@ private:
 
 }  // namespace
 
-// Only the credential checks run for SharePoint until the suite knows backends whose key is the
-// list's own ID (named "ID", never given on insert) and whose integers are stored as doubles;
-// see docs/providers/sharepoint.md.
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ProviderConformance);
+INSTANTIATE_TEST_SUITE_P(SharePoint, ProviderConformance,
+                         ::testing::Values(BackendParam{
+                             "SharePoint", [] { return std::make_unique<SharePointBackend>(); }}),
+                         backendParamName);
 INSTANTIATE_TEST_SUITE_P(SharePoint, AuthenticatedProviderConformance,
                          ::testing::Values(BackendParam{
                              "SharePoint", [] { return std::make_unique<SharePointBackend>(); }}),
