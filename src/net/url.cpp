@@ -26,15 +26,15 @@ std::pair<std::size_t, std::size_t> authorityRange(std::string_view url) {
     return {begin, end};
 }
 
-}  // namespace
-
-std::string percentEncode(std::string_view text) {
+// Percent-encodes every byte for which `keep` is false.
+template <typename Keep>
+std::string encodeExcept(std::string_view text, Keep keep) {
     static constexpr std::string_view kHex = "0123456789ABCDEF";
     std::string out;
     out.reserve(text.size() * 3);
-    for (char ch : text) {
+    for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
-        if (isUnreserved(c)) {
+        if (keep(ch)) {
             out.push_back(ch);
         } else {
             out.push_back('%');
@@ -43,6 +43,60 @@ std::string percentEncode(std::string_view text) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string percentEncode(std::string_view text) {
+    return encodeExcept(text, [](char ch) { return isUnreserved(static_cast<unsigned char>(ch)); });
+}
+
+std::string percentDecode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size()) {
+            const int high = hex(text[i + 1]);
+            const int low = hex(text[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out += static_cast<char>(high * 16 + low);
+                i += 2;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+std::string encodeQueryValue(std::string_view text) {
+    static constexpr std::string_view kQuerySyntax = "$'(),:@/*!";
+    return encodeExcept(text, [](char ch) {
+        return isUnreserved(static_cast<unsigned char>(ch)) ||
+               kQuerySyntax.find(ch) != std::string_view::npos;
+    });
+}
+
+std::size_t codePointCount(std::string_view utf8) {
+    std::size_t count = 0;
+    for (const char c : utf8) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+            ++count;
+        }
+    }
+    return count;
 }
 
 std::string formEncode(const std::vector<std::pair<std::string, std::string>>& fields) {

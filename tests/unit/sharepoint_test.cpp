@@ -300,7 +300,7 @@ TEST(SharePointValues, WritesEveryShape) {
     EXPECT_EQ(*jsonFor(Value(*parseDate("2024-01-02")), when, problem),
               json("2024-01-02T00:00:00Z"));
     EXPECT_EQ(*jsonFor(Value(), text, problem), json(nullptr));
-    EXPECT_EQ(characterCount("a😀東"), 3u);
+    EXPECT_EQ(codePointCount("a😀東"), 3u);
 }
 
 // --- select statements -----------------------------------------------------------------------

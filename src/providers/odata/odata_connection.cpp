@@ -1,9 +1,6 @@
 // OData connection-string keys, their validation, and the HTTP stack of one provider.
 #include "odata_connection.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "ferry/error.h"
 #include "odata_select.h"
 
@@ -11,48 +8,11 @@ namespace ferry::odata {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+using net::booleanKey;
+using net::positiveNumberKey;
 
 Error invalid(std::string message, std::string hint = {}) {
-    return Error(ErrorCode::InvalidConnectionString, std::move(message), {}, std::move(hint));
-}
-
-std::size_t positiveNumber(const ConnectionString& cs, const char* key, std::size_t fallback,
-                           std::size_t maximum) {
-    const auto text = cs.get(key);
-    if (!text || text->empty()) {
-        return fallback;
-    }
-    std::size_t value = 0;
-    bool valid = text->size() <= 9;
-    for (const char c : *text) {
-        valid = valid && c >= '0' && c <= '9';
-        value = value * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (!valid || value == 0 || value > maximum) {
-        throw invalid(std::string(key) + " must be a whole number from 1 to " +
-                      std::to_string(maximum) + ", not '" + *text + "'");
-    }
-    return value;
-}
-
-bool boolean(const ConnectionString& cs, const char* key, bool fallback) {
-    const auto text = cs.get(key);
-    if (!text || text->empty()) {
-        return fallback;
-    }
-    const std::string value = lower(*text);
-    if (value == "true" || value == "yes" || value == "1") {
-        return true;
-    }
-    if (value == "false" || value == "no" || value == "0") {
-        return false;
-    }
-    throw invalid(std::string(key) + " must be true or false, not '" + *text + "'");
+    return net::invalidConnectionString(std::move(message), std::move(hint));
 }
 
 // The host of an absolute URL, lower case, without port.
@@ -61,7 +21,7 @@ std::string hostOf(const std::string& url) {
     std::string host = url.substr(scheme + 3);
     host = host.substr(0, host.find_first_of("/?#"));
     host = host.substr(host.find('@') == std::string::npos ? 0 : host.find('@') + 1);
-    return lower(host.substr(0, host.find(':')));
+    return net::asciiLower(host.substr(0, host.find(':')));
 }
 
 bool endsWith(const std::string& text, const std::string& suffix) {
@@ -173,7 +133,7 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
                       "add URL=<service root>, e.g. "
                       "URL=https://contoso.crm4.dynamics.com/api/data/v9.2/");
     }
-    const std::string scheme = lower(url.substr(0, url.find("://") + 3));
+    const std::string scheme = net::asciiLower(url.substr(0, url.find("://") + 3));
     if (scheme != "http://" && scheme != "https://") {
         throw invalid("URL must start with https:// (or http://), not '" + url + "'");
     }
@@ -185,7 +145,7 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
 
     const std::string auth = cs.getOr("Authentication", "");
     settings.authName = auth.empty() ? (dynamicsHost ? "microsoft_modern_crm" : "none") : auth;
-    const std::string method = lower(settings.authName);
+    const std::string method = net::asciiLower(settings.authName);
     if (method == "microsoft_modern_crm" || method == "microsoft_modern" || method == "password") {
         settings.auth = net::AuthMethod::Password;
     } else if (method == "client_credentials") {
@@ -200,12 +160,7 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
         throw invalid("Authentication '" + auth + "' is not known",
                       "use microsoft_modern_crm, client_credentials, bearer, basic or none");
     }
-    settings.user = cs.getOr("User", cs.getOr("Username", ""));
-    settings.clientId = cs.getOr("ClientId", cs.getOr("AppId", ""));
-    settings.tenantId = cs.getOr("TenantId", "");
-    settings.authority = cs.getOr("Authority", "");
-    settings.tokenEndpoint = cs.getOr("TokenEndpoint", "");
-    settings.scope = cs.getOr("Scope", "");
+    net::readSignInKeys(cs, settings);
     if ((settings.auth == net::AuthMethod::Password || settings.auth == net::AuthMethod::Basic) &&
         settings.user.empty()) {
         throw invalid("Authentication=" + settings.authName + " needs a User",
@@ -215,61 +170,27 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
         throw invalid("Authentication=client_credentials needs a ClientId",
                       "add ClientId=<application id>; the client secret goes in the password");
     }
-    settings.maxPageSize = positiveNumber(cs, "MaxPageSize", 5000, 100000);
-    settings.batchSize = positiveNumber(cs, "BatchSize", 100, 1000);
-    settings.concurrency = positiveNumber(cs, "Concurrency", 4, 64);
-    settings.timeout = std::chrono::seconds(positiveNumber(cs, "Timeout", 120, 86400));
-    settings.replicationKey = boolean(cs, "ReplicationKey", false);
-    settings.verifyTls = boolean(cs, "VerifyTls", true);
+    settings.maxPageSize = positiveNumberKey(cs, "MaxPageSize", 5000, 100000);
+    settings.batchSize = positiveNumberKey(cs, "BatchSize", 100, 1000);
+    settings.concurrency = positiveNumberKey(cs, "Concurrency", 4, 64);
+    settings.timeout = std::chrono::seconds(positiveNumberKey(cs, "Timeout", 120, 86400));
+    settings.replicationKey = booleanKey(cs, "ReplicationKey", false);
+    settings.verifyTls = booleanKey(cs, "VerifyTls", true);
     return settings;
 }
 
 net::AuthSettings authSettings(const ConnectionSettings& settings, const std::string& secret) {
-    net::AuthSettings auth;
-    auth.method = settings.auth;
-    auth.user = settings.user;
-    auth.secret = secret;
-    auth.clientId = settings.clientId;
-    auth.tenantId = settings.tenantId;
-    auth.authority = settings.authority;
-    auth.tokenEndpoint = settings.tokenEndpoint;
-    auth.scope = settings.scope;
+    net::AuthSettings auth = net::authSettingsOf(settings, secret);
     auth.resource = originOf(settings.serviceRoot);
     auth.discoveryUrl = settings.serviceRoot;
     return auth;
 }
 
-namespace {
-
-net::HttpClientOptions clientOptions(const ConnectionSettings& settings) {
-    net::HttpClientOptions options;
-    options.verifyTls = settings.verifyTls;
-    options.requestTimeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout);
-    options.maxConcurrency = static_cast<int>(settings.concurrency);
-    return options;
-}
-
-}  // namespace
-
 Connection::Connection(const ConnectionSettings& settings, const std::string& secret)
-    : m_settings(settings),
-      m_client(clientOptions(settings)),
-      m_pacer(m_client),
-      m_tokens(authSettings(settings, secret), m_pacer),
-      m_session(
-          m_pacer, m_tokens,
-          {{"Accept", "application/json"}, {"OData-MaxVersion", "4.0"}, {"OData-Version", "4.0"}}) {
-}
-
-net::HttpResponse Connection::send(net::HttpRequest request) {
-    const std::lock_guard lock(m_mutex);
-    return m_session.send(std::move(request));
-}
-
-std::vector<net::HttpResponse> Connection::sendAll(std::vector<net::HttpRequest> requests) {
-    const std::lock_guard lock(m_mutex);
-    return m_session.sendAll(std::move(requests));
-}
+    : net::ServiceConnection(
+          net::clientOptionsOf(settings, static_cast<int>(settings.concurrency)),
+          authSettings(settings, secret),
+          {{"Accept", "application/json"}, {"OData-MaxVersion", "4.0"}, {"OData-Version", "4.0"}}),
+      m_settings(settings) {}
 
 }  // namespace ferry::odata

@@ -10,6 +10,7 @@
 
 #include "ferry/connection_string.h"
 #include "ferry/error.h"
+#include "net/service_connection.h"
 
 namespace ferry::odata {
 
@@ -426,30 +427,9 @@ std::vector<AttributeInfo> parseAttributes(std::string_view text) {
 
 ServiceError parseServiceError(std::string_view body) {
     ServiceError error;
-    const json document = json::parse(body.begin(), body.end(), nullptr, false);
-    if (document.is_discarded() || !document.is_object()) {
-        return error;
-    }
-    const json* node = nullptr;
-    for (const char* name : {"error", "odata.error"}) {
-        if (document.contains(name) && document[name].is_object()) {
-            node = &document[name];
-        }
-    }
-    if (node == nullptr) {
-        return error;
-    }
-    if (node->contains("code") && (*node)["code"].is_string()) {
-        error.code = (*node)["code"].get<std::string>();
-    }
-    if (node->contains("message")) {
-        const json& message = (*node)["message"];
-        if (message.is_string()) {
-            error.message = message.get<std::string>();
-        } else if (message.is_object() && message.contains("value") &&
-                   message["value"].is_string()) {
-            error.message = message["value"].get<std::string>();
-        }
+    if (const auto parsed = net::parseJsonServiceError(body)) {
+        error.code = parsed->code;
+        error.message = parsed->message;
     }
     return error;
 }

@@ -68,33 +68,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     return out;
 }
 
-bool containsIgnoreCase(std::string_view text, std::string_view needle) {
-    if (needle.size() > text.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-        if (equalsIgnoreCase(text.substr(i, needle.size()), needle)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-WriteOutcome failure(ErrorCode code, std::string message) {
-    WriteOutcome outcome;
-    outcome.ok = false;
-    outcome.errorCode = code;
-    outcome.error = std::move(message);
-    return outcome;
-}
-
-WriteOutcome success(std::vector<Value> key) {
-    WriteOutcome outcome;
-    outcome.ok = true;
-    outcome.key = std::move(key);
-    return outcome;
-}
-
 std::string serviceMessage(int status, const std::string& body) {
     const ServiceError error = parseServiceError(body);
     if (!error.message.empty()) {
@@ -200,16 +173,7 @@ Connection& ODataProvider::connection() {
     if (!m_connection) {
         const ConnectionSettings& settings = connectionSettings();
         if (settings.auth != net::AuthMethod::None && m_settings.password.empty()) {
-            const bool bearer = settings.auth == net::AuthMethod::Bearer;
-            const bool client = settings.auth == net::AuthMethod::ClientCredentials;
-            throw Error(ErrorCode::AuthenticationFailed,
-                        bearer   ? std::string("no access token was given (Authentication=bearer)")
-                        : client ? std::string("no client secret was given for ClientId ") +
-                                       settings.clientId
-                                 : "no password was given for user '" + settings.user + "'",
-                        {},
-                        "enter it in the app, or set FERRY_LEFT_PASSWORD / FERRY_RIGHT_PASSWORD "
-                        "or use --password-stdin");
+            throw net::missingSecretError(settings);
         }
         m_connection = std::make_unique<Connection>(settings, m_settings.password);
     }
@@ -217,14 +181,7 @@ Connection& ODataProvider::connection() {
 }
 
 std::string ODataProvider::redact(std::string text) const {
-    const std::string& secret = m_settings.password;
-    if (secret.size() >= 3) {
-        for (auto pos = text.find(secret); pos != std::string::npos;
-             pos = text.find(secret, pos + 3)) {
-            text.replace(pos, secret.size(), "***");
-        }
-    }
-    return text;
+    return net::redactSecret(std::move(text), m_settings.password);
 }
 
 ProviderCapabilities ODataProvider::capabilities() const {
@@ -895,22 +852,24 @@ void ODataProvider::resolveKeys(const WriteBatch& batch, std::vector<WriteJob>& 
         const WriteKind kind = batch.items[job->item].kind;
         if (kind == WriteKind::Insert) {
             if (count > 0) {
-                job->outcome = failure(
+                job->outcome = net::writeFailure(
                     ErrorCode::ConstraintViolation,
                     "a record with the same key already exists in '" + select().entitySet + "'");
             }
             continue;
         }
         if (count == 0) {
-            job->outcome = kind == WriteKind::Delete
-                               ? success(job->key)  // already gone: the goal is reached
-                               : failure(ErrorCode::ItemFailed,
-                                         "the record no longer exists in '" + select().entitySet +
-                                             "' (deleted since it was read)");
+            job->outcome =
+                kind == WriteKind::Delete
+                    ? net::writeSuccess(job->key)  // already gone: the goal is reached
+                    : net::writeFailure(ErrorCode::ItemFailed, "the record no longer exists in '" +
+                                                                   select().entitySet +
+                                                                   "' (deleted since it was read)");
         } else if (count > 1) {
-            job->outcome = failure(ErrorCode::ConstraintViolation,
-                                   std::to_string(count) + " records of '" + select().entitySet +
-                                       "' have this key; Ferry cannot tell which one to change");
+            job->outcome =
+                net::writeFailure(ErrorCode::ConstraintViolation,
+                                  std::to_string(count) + " records of '" + select().entitySet +
+                                      "' have this key; Ferry cannot tell which one to change");
         } else {
             job->entityKey = hit->second.front();
         }
@@ -976,16 +935,17 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
                     continue;
                 }
                 if (value.isNull() && column.csdlRequired && !column.key) {
-                    job.outcome = failure(ErrorCode::ConstraintViolation,
+                    job.outcome =
+                        net::writeFailure(ErrorCode::ConstraintViolation,
                                           "the required column '" + column.name + "' is empty");
                     break;
                 }
                 if (column.length > 0 && value.type() == ValueType::String &&
                     static_cast<std::int64_t>(codePointCount(value.asString())) > column.length) {
-                    job.outcome =
-                        failure(ErrorCode::ValueTooLong,
-                                "value too long for column '" + column.name + "' (at most " +
-                                    std::to_string(column.length) + " characters)");
+                    job.outcome = net::writeFailure(
+                        ErrorCode::ValueTooLong, "value too long for column '" + column.name +
+                                                     "' (at most " + std::to_string(column.length) +
+                                                     " characters)");
                     break;
                 }
                 body += first ? "" : ",";
@@ -1001,9 +961,9 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
                                           ? std::optional<Guid>(value.asGuid())
                                           : parseGuid(value.toDisplay());
                     if (!guid) {
-                        job.outcome = failure(ErrorCode::ItemFailed,
-                                              "'" + value.toDisplay() + "' in column '" +
-                                                  column.name + "' is not a record id (GUID)");
+                        job.outcome = net::writeFailure(
+                            ErrorCode::ItemFailed, "'" + value.toDisplay() + "' in column '" +
+                                                       column.name + "' is not a record id (GUID)");
                         break;
                     }
                     appendJsonString(body, "/" + column.bindTargetSet + "(" + guid->text + ")");
@@ -1012,8 +972,8 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
                 std::string problem;
                 const auto literal = jsonLiteral(value, column.type, problem);
                 if (!literal) {
-                    job.outcome =
-                        failure(ErrorCode::ItemFailed, problem + " (column '" + column.name + "')");
+                    job.outcome = net::writeFailure(ErrorCode::ItemFailed,
+                                                    problem + " (column '" + column.name + "')");
                     break;
                 }
                 appendJsonString(body, column.name);
@@ -1061,10 +1021,10 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
             continue;
         }
         if (item.key.size() != m_keyColumns.size() || m_keyColumns.empty()) {
-            job.outcome =
-                failure(ErrorCode::ItemFailed,
-                        "the item has " + std::to_string(item.key.size()) + " key values for " +
-                            std::to_string(m_keyColumns.size()) + " key columns");
+            job.outcome = net::writeFailure(
+                ErrorCode::ItemFailed, "the item has " + std::to_string(item.key.size()) +
+                                           " key values for " +
+                                           std::to_string(m_keyColumns.size()) + " key columns");
             continue;
         }
         job.key = item.key;
@@ -1072,7 +1032,7 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
             for (std::size_t k = 0; k < m_keyColumns.size(); ++k) {
                 const auto literal = uriLiteral(item.key[k], m_columns[m_keyColumns[k]].type);
                 if (!literal) {
-                    job.outcome = failure(
+                    job.outcome = net::writeFailure(
                         ErrorCode::ItemFailed,
                         "'" + item.key[k].toDisplay() + "' is not a valid key for '" + set + "'");
                     break;
@@ -1083,7 +1043,7 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
             needsResolution = true;
         }
         if (item.kind == WriteKind::Update && job.body == "{}") {
-            job.outcome = success(item.key);  // nothing writable changed
+            job.outcome = net::writeSuccess(item.key);  // nothing writable changed
         }
     }
     if (needsResolution) {
@@ -1142,7 +1102,7 @@ std::vector<WriteOutcome> ODataProvider::sendJobs(std::vector<WriteJob>& jobs,
                 }
                 job.key = std::move(key);
             }
-            job.outcome = success(job.key);
+            job.outcome = net::writeSuccess(job.key);
             return true;
         }
         if (status == 412 && job.replicated && !job.retriedAsUpdate) {
@@ -1155,43 +1115,45 @@ std::vector<WriteOutcome> ODataProvider::sendJobs(std::vector<WriteJob>& jobs,
             return false;  // sent again on its own, through the pacer
         }
         if (status == 404) {
-            job.outcome =
-                kind == WriteKind::Delete
-                    ? success(job.key)
-                    : failure(ErrorCode::ItemFailed, "the record no longer exists in '" + set +
-                                                         "' (deleted since it was read)");
+            job.outcome = kind == WriteKind::Delete
+                              ? net::writeSuccess(job.key)
+                              : net::writeFailure(ErrorCode::ItemFailed,
+                                                  "the record no longer exists in '" + set +
+                                                      "' (deleted since it was read)");
             return true;
         }
-        if (status == 412 || status == 409 || containsIgnoreCase(message, "duplicate") ||
-            containsIgnoreCase(message, "already exists")) {
-            job.outcome = failure(
+        if (status == 412 || status == 409 || net::containsIgnoreCase(message, "duplicate") ||
+            net::containsIgnoreCase(message, "already exists")) {
+            job.outcome = net::writeFailure(
                 ErrorCode::ConstraintViolation,
                 "a record with the same key or unique value already exists (" + message + ")");
             return true;
         }
-        if (containsIgnoreCase(message, "maxlength") || containsIgnoreCase(message, "too long") ||
-            containsIgnoreCase(message, "exceeds the maximum length") ||
-            containsIgnoreCase(message, "length of")) {
+        if (net::containsIgnoreCase(message, "maxlength") ||
+            net::containsIgnoreCase(message, "too long") ||
+            net::containsIgnoreCase(message, "exceeds the maximum length") ||
+            net::containsIgnoreCase(message, "length of")) {
             std::string column;
             for (const auto& name : batch.columns) {
-                if (containsIgnoreCase(message, "'" + name + "'") ||
-                    containsIgnoreCase(message, "\"" + name + "\"")) {
+                if (net::containsIgnoreCase(message, "'" + name + "'") ||
+                    net::containsIgnoreCase(message, "\"" + name + "\"")) {
                     column = name;
                 }
             }
-            job.outcome = failure(
+            job.outcome = net::writeFailure(
                 ErrorCode::ValueTooLong,
                 column.empty() ? "a value is too long for its column (" + message + ")"
                                : "value too long for column '" + column + "' (" + message + ")");
             return true;
         }
-        if (containsIgnoreCase(message, "required") ||
-            containsIgnoreCase(message, "cannot be null")) {
-            job.outcome = failure(ErrorCode::ConstraintViolation,
-                                  "a required column is empty (" + message + ")");
+        if (net::containsIgnoreCase(message, "required") ||
+            net::containsIgnoreCase(message, "cannot be null")) {
+            job.outcome = net::writeFailure(ErrorCode::ConstraintViolation,
+                                            "a required column is empty (" + message + ")");
             return true;
         }
-        job.outcome = failure(ErrorCode::ItemFailed, "the service rejected the record: " + message);
+        job.outcome =
+            net::writeFailure(ErrorCode::ItemFailed, "the service rejected the record: " + message);
         return true;
     };
 
@@ -1298,7 +1260,7 @@ std::vector<WriteOutcome> ODataProvider::sendJobs(std::vector<WriteJob>& jobs,
     std::vector<WriteOutcome> outcomes;
     outcomes.reserve(jobs.size());
     for (auto& job : jobs) {
-        outcomes.push_back(job.outcome.value_or(failure(
+        outcomes.push_back(job.outcome.value_or(net::writeFailure(
             ErrorCode::ItemFailed,
             "the service did not confirm the change to '" + set + "' after several attempts")));
     }

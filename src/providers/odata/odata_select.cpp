@@ -110,56 +110,6 @@ std::vector<std::string> SelectStatement::expandedNames() const {
     return names;
 }
 
-std::string percentDecode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            const int high = hex(text[i + 1]);
-            const int low = hex(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out += static_cast<char>(high * 16 + low);
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
-std::string encodeQueryValue(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        const bool keep = std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~' ||
-                          c == '$' || c == '\'' || c == '(' || c == ')' || c == ',' || c == ':' ||
-                          c == '@' || c == '/' || c == '*' || c == '!';
-        if (keep && byte < 0x80) {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
 std::string normalizeServiceRoot(std::string_view url) {
     std::string root = trim(url);
     while (!root.empty() && root.back() == '/') {

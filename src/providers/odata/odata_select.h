@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/url.h"
+
 namespace ferry::odata {
 
 struct SelectStatement {
@@ -39,14 +41,9 @@ SelectStatement parseSelect(std::string_view text, std::string_view serviceRoot)
 std::string queryString(const SelectStatement& statement, const std::vector<std::string>& columns,
                         bool withTop);
 
-// Percent-decoding ('+' stays '+': OData URLs are not form-encoded). Malformed escapes stay as
-// they are.
-std::string percentDecode(std::string_view text);
-
-// Encodes a query option value: keeps what OData URLs commonly leave readable ($'(),:@/*!) and
-// percent-encodes everything else outside RFC 3986's unreserved set (space, &, =, +, #, %, ;,
-// non-ASCII as UTF-8).
-std::string encodeQueryValue(std::string_view text);
+// Percent-decoding and query-value encoding are shared with SharePoint (net/url.h).
+using net::encodeQueryValue;
+using net::percentDecode;
 
 // The service root with exactly one trailing '/'.
 std::string normalizeServiceRoot(std::string_view url);

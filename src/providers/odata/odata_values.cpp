@@ -700,16 +700,6 @@ std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text) {
     return out;
 }
 
-std::size_t codePointCount(std::string_view text) {
-    std::size_t count = 0;
-    for (const char c : text) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-            ++count;
-        }
-    }
-    return count;
-}
-
 std::array<std::uint8_t, 20> sha1(std::string_view data) {
     std::uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
     std::string message(data);

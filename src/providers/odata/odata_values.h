@@ -12,6 +12,7 @@
 
 #include "ferry/schema.h"
 #include "ferry/value.h"
+#include "net/url.h"
 
 namespace ferry::odata {
 
@@ -64,7 +65,7 @@ std::string base64Encode(const std::vector<std::uint8_t>& bytes);
 std::optional<std::vector<std::uint8_t>> base64Decode(std::string_view text);
 
 // Number of Unicode code points of a UTF-8 string (how OData services count MaxLength).
-std::size_t codePointCount(std::string_view text);
+using net::codePointCount;
 
 // SHA-1 of the bytes (for name-based UUIDs).
 std::array<std::uint8_t, 20> sha1(std::string_view data);

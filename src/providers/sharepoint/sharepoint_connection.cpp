@@ -2,7 +2,6 @@
 #include "sharepoint_connection.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -12,33 +11,10 @@ namespace ferry::sharepoint {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
+using net::positiveNumberKey;
 
 Error invalid(std::string message, std::string hint = {}) {
-    return Error(ErrorCode::InvalidConnectionString, std::move(message), {}, std::move(hint));
-}
-
-std::size_t positiveNumber(const ConnectionString& cs, const char* key, std::size_t fallback,
-                           std::size_t maximum) {
-    const auto text = cs.get(key);
-    if (!text || text->empty()) {
-        return fallback;
-    }
-    std::size_t value = 0;
-    bool valid = text->size() <= 9;
-    for (const char c : *text) {
-        valid = valid && c >= '0' && c <= '9';
-        value = value * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (!valid || value == 0 || value > maximum) {
-        throw invalid(std::string(key) + " must be a whole number from 1 to " +
-                      std::to_string(maximum) + ", not '" + *text + "'");
-    }
-    return value;
+    return net::invalidConnectionString(std::move(message), std::move(hint));
 }
 
 }  // namespace
@@ -143,15 +119,10 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
     }
     settings.location = resolveListLocation(url, cs.getOr("List", cs.getOr("ListTitle", "")));
 
-    settings.user = cs.getOr("User", cs.getOr("Username", ""));
-    settings.clientId = cs.getOr("ClientId", cs.getOr("AppId", ""));
+    net::readSignInKeys(cs, settings);
     settings.certificateFile = cs.getOr("CertificateFile", "");
-    settings.tenantId = cs.getOr("TenantId", "");
-    settings.authority = cs.getOr("Authority", "");
-    settings.tokenEndpoint = cs.getOr("TokenEndpoint", "");
-    settings.scope = cs.getOr("Scope", "");
     settings.authName = cs.getOr("Authentication", "Microsoft_Modern");
-    const std::string method = lower(settings.authName);
+    const std::string method = net::asciiLower(settings.authName);
     if (method == "microsoft_modern" || method == "microsoft_modern_crm" || method == "password") {
         if (!settings.user.empty()) {
             settings.auth = net::AuthMethod::Password;
@@ -181,29 +152,16 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
         throw invalid("app-only access with a certificate needs ClientId and CertificateFile",
                       "add ClientId=<application id>;CertificateFile=<path to the PEM file>");
     }
-    settings.pageSize = positiveNumber(cs, "PageSize", 5000, 5000);
-    settings.batchSize = positiveNumber(cs, "BatchSize", 100, 100);
-    settings.timeout = std::chrono::seconds(positiveNumber(cs, "Timeout", 120, 86400));
-    const std::string verify = lower(cs.getOr("VerifyTls", "true"));
-    if (verify == "false" || verify == "no" || verify == "0") {
-        settings.verifyTls = false;
-    } else if (verify != "true" && verify != "yes" && verify != "1") {
-        throw invalid("VerifyTls must be true or false, not '" + verify + "'");
-    }
+    settings.pageSize = positiveNumberKey(cs, "PageSize", 5000, 5000);
+    settings.batchSize = positiveNumberKey(cs, "BatchSize", 100, 100);
+    settings.timeout = std::chrono::seconds(positiveNumberKey(cs, "Timeout", 120, 86400));
+    settings.verifyTls = net::booleanKey(cs, "VerifyTls", true);
     return settings;
 }
 
 net::AuthSettings authSettings(const ConnectionSettings& settings, const std::string& secret) {
-    net::AuthSettings auth;
-    auth.method = settings.auth;
-    auth.user = settings.user;
-    auth.secret = secret;
-    auth.clientId = settings.clientId;
-    auth.tenantId = settings.tenantId;
-    auth.authority = settings.authority;
-    auth.tokenEndpoint = settings.tokenEndpoint;
+    net::AuthSettings auth = net::authSettingsOf(settings, secret);
     auth.certificateFile = settings.certificateFile;
-    auth.scope = settings.scope;
     auth.resource = settings.location.origin;
     auth.discoveryUrl = settings.location.siteUrl() + "/_api/web";
     return auth;
@@ -212,11 +170,7 @@ net::AuthSettings authSettings(const ConnectionSettings& settings, const std::st
 namespace {
 
 net::HttpClientOptions clientOptions(const ConnectionSettings& settings) {
-    net::HttpClientOptions options;
-    options.verifyTls = settings.verifyTls;
-    options.requestTimeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout);
-    options.maxConcurrency = 4;
+    net::HttpClientOptions options = net::clientOptionsOf(settings, 4);
     // Decorated traffic is prioritised over undecorated traffic when SharePoint throttles.
     options.userAgent = "NONISV|Ferry|Ferry/0.1";
     return options;
@@ -225,24 +179,12 @@ net::HttpClientOptions clientOptions(const ConnectionSettings& settings) {
 }  // namespace
 
 Connection::Connection(const ConnectionSettings& settings, const std::string& secret)
-    : m_settings(settings),
-      m_client(clientOptions(settings)),
-      m_pacer(m_client),
-      m_tokens(authSettings(settings, secret), m_pacer),
-      m_session(m_pacer, m_tokens, {{"Accept", "application/json;odata=nometadata"}}) {}
-
-net::HttpResponse Connection::send(net::HttpRequest request) {
-    const std::lock_guard lock(m_mutex);
-    return m_session.send(std::move(request));
-}
-
-std::vector<net::HttpResponse> Connection::sendAll(std::vector<net::HttpRequest> requests) {
-    const std::lock_guard lock(m_mutex);
-    return m_session.sendAll(std::move(requests));
-}
+    : net::ServiceConnection(clientOptions(settings), authSettings(settings, secret),
+                             {{"Accept", "application/json;odata=nometadata"}}),
+      m_settings(settings) {}
 
 std::string Connection::formDigest(bool renew) {
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_digestMutex);
     const auto now = std::chrono::steady_clock::now();
     if (!renew && !m_digest.empty() && now < m_digestExpires) {
         return m_digest;
@@ -250,7 +192,7 @@ std::string Connection::formDigest(bool renew) {
     net::HttpRequest request;
     request.method = "POST";
     request.url = m_settings.location.siteUrl() + "/_api/contextinfo";
-    const net::HttpResponse response = m_session.send(std::move(request));
+    const net::HttpResponse response = send(std::move(request));
     const auto body = nlohmann::json::parse(response.body, nullptr, false);
     // Light formats give a flat object; verbose wraps it in d.GetContextWebInformation.
     const nlohmann::json* info = &body;

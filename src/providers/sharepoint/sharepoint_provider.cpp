@@ -32,43 +32,20 @@ constexpr std::size_t kIdsPerFilter = 50;  // IDs per `ID eq … or …` request
 constexpr int kFetchLimit = 2000;          // changes per GetChanges call
 constexpr std::size_t kMaxBatchBytes = 900 * 1024;  // SharePoint refuses $batch bodies > ~1 MB
 
-struct ServiceError {
-    std::string code;  // "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
-    std::string message;
-};
+using net::ServiceError;  // its code reads like "-2147024860, Microsoft.SharePoint.…Exception"
 
 // The error body in any of SharePoint's JSON shapes ("odata.error" or "error", with the
 // message as {"lang","value"} or plain text).
 ServiceError serviceError(const std::string& body) {
+    if (auto parsed = net::parseJsonServiceError(body)) {
+        return *parsed;
+    }
     ServiceError error;
-    const json parsed = json::parse(body, nullptr, false);
-    if (!parsed.is_object()) {
+    const json other = json::parse(body, nullptr, false);
+    if (!other.is_object()) {
         error.message = body.substr(0, 300);
-        return error;
-    }
-    const json* inner = nullptr;
-    for (const char* name : {"odata.error", "error"}) {
-        if (parsed.contains(name) && parsed[name].is_object()) {
-            inner = &parsed[name];
-        }
-    }
-    if (inner == nullptr) {
-        if (parsed.contains("error_description") && parsed["error_description"].is_string()) {
-            error.message = parsed["error_description"].get<std::string>();
-        }
-        return error;
-    }
-    if (inner->contains("code") && (*inner)["code"].is_string()) {
-        error.code = (*inner)["code"].get<std::string>();
-    }
-    if (inner->contains("message")) {
-        const json& message = (*inner)["message"];
-        if (message.is_string()) {
-            error.message = message.get<std::string>();
-        } else if (message.is_object() && message.contains("value") &&
-                   message["value"].is_string()) {
-            error.message = message["value"].get<std::string>();
-        }
+    } else if (other.contains("error_description") && other["error_description"].is_string()) {
+        error.message = other["error_description"].get<std::string>();  // a sign-in answer
     }
     return error;
 }
@@ -80,33 +57,6 @@ std::string serviceMessage(int status, const std::string& body) {
         text += " [" + error.code + "]";
     }
     return text;
-}
-
-bool containsIgnoreCase(std::string_view text, std::string_view needle) {
-    if (needle.size() > text.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-        if (equalsIgnoreCase(text.substr(i, needle.size()), needle)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-WriteOutcome failure(ErrorCode code, std::string message) {
-    WriteOutcome outcome;
-    outcome.ok = false;
-    outcome.errorCode = code;
-    outcome.error = std::move(message);
-    return outcome;
-}
-
-WriteOutcome success(std::vector<Value> key) {
-    WriteOutcome outcome;
-    outcome.ok = true;
-    outcome.key = std::move(key);
-    return outcome;
 }
 
 std::size_t editDistance(const std::string& a, const std::string& b) {
@@ -232,13 +182,7 @@ Connection& SharePointProvider::connection() {
         const bool needsSecret =
             settings.auth == net::AuthMethod::Password || settings.auth == net::AuthMethod::Bearer;
         if (needsSecret && m_settings.password.empty()) {
-            throw Error(ErrorCode::AuthenticationFailed,
-                        settings.auth == net::AuthMethod::Bearer
-                            ? std::string("no access token was given (Authentication=bearer)")
-                            : "no password was given for user '" + settings.user + "'",
-                        {},
-                        "enter it in the app, or set FERRY_LEFT_PASSWORD / FERRY_RIGHT_PASSWORD "
-                        "or use --password-stdin");
+            throw net::missingSecretError(settings);
         }
         m_connection = std::make_unique<Connection>(settings, m_settings.password);
     }
@@ -246,14 +190,7 @@ Connection& SharePointProvider::connection() {
 }
 
 std::string SharePointProvider::redact(std::string text) const {
-    const std::string& secret = m_settings.password;
-    if (secret.size() >= 3) {
-        for (auto pos = text.find(secret); pos != std::string::npos;
-             pos = text.find(secret, pos + 3)) {
-            text.replace(pos, secret.size(), "***");
-        }
-    }
-    return text;
+    return net::redactSecret(std::move(text), m_settings.password);
 }
 
 ProviderCapabilities SharePointProvider::capabilities() const {
@@ -288,7 +225,7 @@ Error SharePointProvider::readError(const std::string& what, int status,
             "check that the user or application may read this list; app-only access "
             "needs a certificate, not a client secret");
     }
-    if (containsIgnoreCase(error.code, "SPQueryThrottledException")) {
+    if (net::containsIgnoreCase(error.code, "SPQueryThrottledException")) {
         // Name the columns the filter or sort uses that have no index.
         std::vector<std::string> unindexed;
         if (m_select) {
@@ -734,8 +671,8 @@ void SharePointProvider::resolveItemIds(std::vector<WriteJob>& jobs) {
                 }
             }
             if (!usable) {
-                job.outcome = failure(ErrorCode::ItemFailed,
-                                      "the item's key cannot be looked up in SharePoint");
+                job.outcome = net::writeFailure(ErrorCode::ItemFailed,
+                                                "the item's key cannot be looked up in SharePoint");
                 continue;
             }
             std::string canonical;
@@ -770,10 +707,11 @@ void SharePointProvider::resolveItemIds(std::vector<WriteJob>& jobs) {
     }
     for (WriteJob* job : open) {
         if (!job->outcome && job->id == 0) {
-            job->outcome = job->kind == WriteKind::Delete
-                               ? success(job->givenKey)
-                               : failure(ErrorCode::ItemFailed,
-                                         "the item no longer exists in the list (it was deleted)");
+            job->outcome =
+                job->kind == WriteKind::Delete
+                    ? net::writeSuccess(job->givenKey)
+                    : net::writeFailure(ErrorCode::ItemFailed,
+                                        "the item no longer exists in the list (it was deleted)");
         }
     }
 }
@@ -796,7 +734,8 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
                     const auto id = item->is_object() && item->contains("ID") ? item->find("ID")
                                                                               : item->find("Id");
                     if (!item->is_object() || id == item->end() || !id->is_number_integer()) {
-                        job.outcome = failure(ErrorCode::ItemFailed,
+                        job.outcome =
+                            net::writeFailure(ErrorCode::ItemFailed,
                                               "SharePoint created the item but did not say its ID");
                         return;
                     }
@@ -804,9 +743,10 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
                 } else {
                     key = job.givenKey;
                 }
-                job.outcome = success(std::move(key));
+                job.outcome = net::writeSuccess(std::move(key));
             } else {
-                job.outcome = success(m_keyIsId ? std::vector<Value>{Value(job.id)} : job.givenKey);
+                job.outcome =
+                    net::writeSuccess(m_keyIsId ? std::vector<Value>{Value(job.id)} : job.givenKey);
             }
             return;
         }
@@ -816,31 +756,33 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
         if (status == 404) {
             job.outcome =
                 job.kind == WriteKind::Delete
-                    ? success(m_keyIsId ? std::vector<Value>{Value(job.id)} : job.givenKey)
-                    : failure(ErrorCode::ItemFailed, "item " + std::to_string(job.id) +
-                                                         " no longer exists in the list '" +
-                                                         listTitle + "'");
+                    ? net::writeSuccess(m_keyIsId ? std::vector<Value>{Value(job.id)}
+                                                  : job.givenKey)
+                    : net::writeFailure(ErrorCode::ItemFailed,
+                                        "item " + std::to_string(job.id) +
+                                            " no longer exists in the list '" + listTitle + "'");
             return;
         }
         if (status == 429 || status == 503 || status == 502 || status == 504 || status == 0) {
             return;  // sent again in the next round
         }
         if (status == 412) {
-            job.outcome = failure(ErrorCode::ItemFailed,
+            job.outcome =
+                net::writeFailure(ErrorCode::ItemFailed,
                                   "item " + std::to_string(job.id) +
                                       " was changed by someone else at the same time: " + message);
             return;
         }
-        const bool validation = containsIgnoreCase(error.code, "Validation") ||
-                                containsIgnoreCase(message, "required") ||
-                                containsIgnoreCase(message, "unique");
-        const bool tooLong = containsIgnoreCase(message, "too long") ||
-                             containsIgnoreCase(message, "exceeds the maximum length") ||
-                             containsIgnoreCase(message, "maximum length");
-        job.outcome = failure(tooLong      ? ErrorCode::ValueTooLong
-                              : validation ? ErrorCode::ConstraintViolation
-                                           : ErrorCode::ItemFailed,
-                              "SharePoint refused the item: " + message);
+        const bool validation = net::containsIgnoreCase(error.code, "Validation") ||
+                                net::containsIgnoreCase(message, "required") ||
+                                net::containsIgnoreCase(message, "unique");
+        const bool tooLong = net::containsIgnoreCase(message, "too long") ||
+                             net::containsIgnoreCase(message, "exceeds the maximum length") ||
+                             net::containsIgnoreCase(message, "maximum length");
+        job.outcome = net::writeFailure(tooLong      ? ErrorCode::ValueTooLong
+                                        : validation ? ErrorCode::ConstraintViolation
+                                                     : ErrorCode::ItemFailed,
+                                        "SharePoint refused the item: " + message);
     };
     for (int round = 0; round < kWriteRounds; ++round) {
         std::vector<WriteJob*> open;
@@ -904,7 +846,8 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
                 request.body = net::writeBatchBody(parts, boundary, options);
                 response = connection().send(std::move(request));
                 // An expired digest: renew it once and send again.
-                if (!(response.status == 403 && containsIgnoreCase(response.body, "-2130575252"))) {
+                if (!(response.status == 403 &&
+                      net::containsIgnoreCase(response.body, "-2130575252"))) {
                     break;
                 }
             }
@@ -932,7 +875,8 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
     }
     for (auto& job : jobs) {
         if (!job.outcome) {
-            job.outcome = failure(ErrorCode::ItemFailed,
+            job.outcome =
+                net::writeFailure(ErrorCode::ItemFailed,
                                   "SharePoint did not confirm the change after several attempts "
                                   "(the service was busy)");
         }
@@ -1003,17 +947,17 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                         : Value());
             }
             if (!missingRequired.empty()) {
-                job.outcome =
-                    failure(ErrorCode::ConstraintViolation,
-                            "the list requires the column " + missingRequired +
-                                ", which the mapping does not fill: map a source column to it");
+                job.outcome = net::writeFailure(
+                    ErrorCode::ConstraintViolation,
+                    "the list requires the column " + missingRequired +
+                        ", which the mapping does not fill: map a source column to it");
                 continue;
             }
         } else {
             job.givenKey = item.key;
             if (m_keyIsId) {
                 if (item.key.size() != 1 || item.key[0].isNull()) {
-                    job.outcome = failure(ErrorCode::ItemFailed, "the item has no ID");
+                    job.outcome = net::writeFailure(ErrorCode::ItemFailed, "the item has no ID");
                     continue;
                 }
                 std::string problem;
@@ -1021,9 +965,9 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                 idField.kind = FieldKind::Integer;
                 const auto id = jsonFor(item.key[0], idField, problem);
                 if (!id || !id->is_number_integer()) {
-                    job.outcome =
-                        failure(ErrorCode::ItemFailed, "the item's ID '" + item.key[0].toDisplay() +
-                                                           "' is not a whole number");
+                    job.outcome = net::writeFailure(
+                        ErrorCode::ItemFailed,
+                        "the item's ID '" + item.key[0].toDisplay() + "' is not a whole number");
                     continue;
                 }
                 job.id = id->get<std::int64_t>();
@@ -1044,28 +988,29 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                 continue;  // ID, Created, Modified, ...: SharePoint sets them
             }
             if (value.isNull() && field.required) {
-                job.outcome = failure(ErrorCode::ConstraintViolation,
+                job.outcome =
+                    net::writeFailure(ErrorCode::ConstraintViolation,
                                       "the column '" + field.title + "' (" + jsonName(field) +
                                           ") is required and the value is empty");
                 break;
             }
             if (field.kind == FieldKind::Text && !value.isNull()) {
                 const std::int64_t limit = field.maxLength > 0 ? field.maxLength : 255;
-                const auto length = static_cast<std::int64_t>(characterCount(value.toDisplay()));
+                const auto length = static_cast<std::int64_t>(codePointCount(value.toDisplay()));
                 if (length > limit) {
-                    job.outcome = failure(ErrorCode::ValueTooLong,
-                                          "the value for column '" + jsonName(field) + "' has " +
-                                              std::to_string(length) +
-                                              " characters; the column holds at most " +
-                                              std::to_string(limit));
+                    job.outcome = net::writeFailure(ErrorCode::ValueTooLong,
+                                                    "the value for column '" + jsonName(field) +
+                                                        "' has " + std::to_string(length) +
+                                                        " characters; the column holds at most " +
+                                                        std::to_string(limit));
                     break;
                 }
             }
             std::string problem;
             auto literal = jsonFor(value, field, problem);
             if (!literal) {
-                job.outcome =
-                    failure(ErrorCode::ItemFailed, "column '" + jsonName(field) + "': " + problem);
+                job.outcome = net::writeFailure(ErrorCode::ItemFailed,
+                                                "column '" + jsonName(field) + "': " + problem);
                 break;
             }
             body[jsonName(field)] = std::move(*literal);

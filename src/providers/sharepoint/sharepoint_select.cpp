@@ -163,43 +163,6 @@ ListLocation resolveListLocation(std::string_view url, std::string_view listTitl
                      "List=<list title>");
 }
 
-std::string percentDecode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            unsigned value = 0;
-            const auto [ptr, ec] =
-                std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-            if (ec == std::errc() && ptr == text.data() + i + 3) {
-                out += static_cast<char>(value);
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
-std::string encodeQueryValue(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 ||
-            std::string_view("-._~$'(),:@/*!").find(c) != std::string_view::npos) {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
 std::string quoteLiteral(std::string_view text) {
     std::string out = "'";
     for (const char c : text) {

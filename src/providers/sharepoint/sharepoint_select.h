@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/url.h"
+
 namespace ferry::sharepoint {
 
 // The list a connection string names.
@@ -52,11 +54,9 @@ SelectStatement parseSelect(std::string_view text);
 // <Today/>, lookups by id, …), so the caller can say the view's filter was not applied.
 std::optional<std::string> camlWhereToFilter(std::string_view viewQuery);
 
-// Percent-decoding ('+' stays '+'); malformed escapes stay as they are.
-std::string percentDecode(std::string_view text);
-
-// Encodes a query option value, keeping what OData URLs leave readable ($'(),:@/*!).
-std::string encodeQueryValue(std::string_view text);
+// Percent-decoding and query-value encoding are shared with OData (net/url.h).
+using net::encodeQueryValue;
+using net::percentDecode;
 
 // A string literal for an OData URL or function parameter: quotes doubled, wrapped in '…'.
 std::string quoteLiteral(std::string_view text);

@@ -493,7 +493,7 @@ std::optional<json> jsonFor(const Value& value, const FieldInfo& field, std::str
             const std::string text = value.toDisplay();
             if (field.kind == FieldKind::Text) {
                 const auto limit = field.maxLength > 0 ? field.maxLength : 255;
-                const auto length = characterCount(text);
+                const auto length = codePointCount(text);
                 if (static_cast<std::int64_t>(length) > limit) {
                     return fail("the value has " + std::to_string(length) +
                                 " characters; the column holds at most " + std::to_string(limit));
@@ -578,16 +578,6 @@ std::optional<json> jsonFor(const Value& value, const FieldInfo& field, std::str
         default:
             return fail("the column is computed by SharePoint and cannot be written");
     }
-}
-
-std::size_t characterCount(std::string_view text) {
-    std::size_t count = 0;
-    for (const char c : text) {
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
-            ++count;
-        }
-    }
-    return count;
 }
 
 }  // namespace ferry::sharepoint

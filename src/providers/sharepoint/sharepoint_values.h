@@ -9,6 +9,7 @@
 
 #include "ferry/schema.h"
 #include "ferry/value.h"
+#include "net/url.h"
 #include "sharepoint_wire.h"
 
 namespace ferry::sharepoint {
@@ -55,6 +56,6 @@ std::optional<nlohmann::json> jsonFor(const Value& value, const FieldInfo& field
                                       std::string& problem);
 
 // Number of Unicode code points of a UTF-8 string (how SharePoint counts MaxLength).
-std::size_t characterCount(std::string_view text);
+using net::codePointCount;
 
 }  // namespace ferry::sharepoint
