@@ -7,27 +7,22 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
-#include <random>
-#include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
 #include "dynamics_service.h"
+#include "http_host.h"
+#include "service_plumbing.h"
 
 namespace ferry::emulator {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using common::Clock;
+using common::setJson;
 
 std::string nowIso() {
     return formatDateTime(std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
-}
-
-void setJson(httplib::Response& res, int status, const std::string& body) {
-    res.status = status;
-    res.set_content(body, "application/json; charset=utf-8");
 }
 
 std::string formValue(const HeaderList& form, std::string_view name) {
@@ -69,68 +64,26 @@ std::string base64Decode(std::string_view text) {
 
 class DynamicsEmulator::Impl {
 public:
-    explicit Impl(DynamicsOptions options) : m_options(std::move(options)), m_service(m_options) {
-        std::random_device device;
-        m_tokenRandom = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+    explicit Impl(DynamicsOptions options)
+        : m_options(std::move(options)),
+          m_service(m_options),
+          // Each kept-alive connection holds a worker: leave room for concurrent clients and the
+          // concurrency-limit tests.
+          m_host(
+              common::HostSettings{"Dynamics", 64, 60, 0},
+              [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); }) {
+        m_tokenRandom = common::unpredictableSeed();
         m_faultRandom = m_options.seed * 0x9E3779B97F4A7C15ULL + 3;
     }
 
-    ~Impl() { stop(); }
+    ~Impl() { m_host.stop(); }  // before the service the handler uses goes
 
-    void start(int port) {
-        std::lock_guard lifecycle(m_lifecycle);
-        if (m_server)
-            throw std::runtime_error("The Dynamics emulator is already running.");
-        auto server = std::make_unique<httplib::Server>();
-        // Each kept-alive connection holds a worker: leave room for concurrent clients and the
-        // concurrency-limit tests.
-        server->new_task_queue = [] { return new httplib::ThreadPool(64); };
-        server->set_keep_alive_max_count(100000);
-        server->set_tcp_nodelay(true);
-        server->set_read_timeout(60);
-        server->set_write_timeout(60);
-        const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-            handle(req, res);
-        };
-        server->Get(".*", handler);
-        server->Post(".*", handler);
-        server->Patch(".*", handler);
-        server->Put(".*", handler);
-        server->Delete(".*", handler);
-        int bound = 0;
-        if (port == 0) {
-            bound = server->bind_to_any_port("127.0.0.1");
-        } else if (server->bind_to_port("127.0.0.1", port)) {
-            bound = port;
-        }
-        if (bound <= 0)
-            throw std::runtime_error(
-                "The Dynamics emulator cannot listen on 127.0.0.1:" + std::to_string(port) + ".");
-        m_port = bound;
-        m_server = std::move(server);
-        m_listenerDone = false;
-        m_thread = std::thread([this] {
-            m_server->listen_after_bind();
-            m_listenerDone = true;
-        });
-        // The socket already listens; wait until the accept loop runs so stop() cannot race it.
-        while (!m_server->is_running() && !m_listenerDone)
-            std::this_thread::yield();
-    }
+    void start(int port) { m_host.start(port); }
+    void stop() { m_host.stop(); }
 
-    void stop() {
-        std::lock_guard lifecycle(m_lifecycle);
-        if (!m_server)
-            return;
-        m_server->stop();
-        if (m_thread.joinable())
-            m_thread.join();
-        m_server.reset();
-    }
-
-    int port() const { return m_port; }
+    int port() const { return m_host.port(); }
     std::string tenant() const { return options().tenant; }
-    std::string root() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    std::string root() const { return m_host.root(); }
 
     EmulatorStats stats() const {
         EmulatorStats s;
@@ -171,8 +124,7 @@ public:
 
     void revokeTokens() {
         std::lock_guard lock(m_controlMutex);
-        for (auto& [token, grant] : m_tokens)
-            grant.expires = Clock::time_point::min();
+        common::expireAll(m_tokens);
     }
 
     DynamicsService& service() { return m_service; }
@@ -196,11 +148,8 @@ private:
         std::string token;
         for (int i = 0; i < bytes; i += 8) {
             std::uint64_t v = nextRandom(m_tokenRandom);
-            for (int b = 0; b < 8 && i + b < bytes; ++b, v >>= 8) {
-                static constexpr char kAlphabet[] =
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-                token.push_back(kAlphabet[v & 63]);
-            }
+            for (int b = 0; b < 8 && i + b < bytes; ++b, v >>= 8)
+                token.push_back(common::kTokenAlphabet[v & 63]);
         }
         return token;
     }
@@ -218,7 +167,7 @@ private:
         }
         std::string host = req.get_header_value("Host");
         if (host.empty())
-            host = "127.0.0.1:" + std::to_string(m_port);
+            host = "127.0.0.1:" + std::to_string(m_host.port());
         const std::string root = "http://" + host;
         if (path.rfind("/_emulator/", 0) == 0)
             return control(req, res, path.substr(11));
@@ -280,16 +229,14 @@ private:
             std::lock_guard lock(m_controlMutex);
             Load& load = m_load[user];
             const auto now = Clock::now();
-            const auto window = std::chrono::seconds(current.throttleWindowSeconds);
-            while (!load.recent.empty() && now - load.recent.front() >= window)
-                load.recent.pop_front();
+            const int used = common::pruneWindow(
+                load.recent, now, std::chrono::seconds(current.throttleWindowSeconds));
             std::string code, message;
             if (current.throttleConcurrent > 0 && load.inFlight >= current.throttleConcurrent) {
                 code = "0x80072326";
                 message = "Number of concurrent requests exceeded the limit of " +
                           std::to_string(current.throttleConcurrent) + ".";
-            } else if (current.throttleRequests > 0 &&
-                       static_cast<int>(load.recent.size()) >= current.throttleRequests) {
+            } else if (current.throttleRequests > 0 && used >= current.throttleRequests) {
                 code = "0x80072322";
                 message = "Number of requests exceeded the limit of " +
                           std::to_string(current.throttleRequests) + " over time window of " +
@@ -317,13 +264,12 @@ private:
             }
         } inFlight{this, user};
 
-        if (current.latencyMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+        common::addLatency(current.latencyMs);
 
         double draw = 0;
         {
             std::lock_guard lock(m_controlMutex);
-            draw = static_cast<double>(nextRandom(m_faultRandom) >> 11) * 0x1.0p-53;
+            draw = common::nextUnit(m_faultRandom);
         }
         if (draw < current.fault503Rate) {
             ++m_faults;
@@ -345,12 +291,7 @@ private:
         }
         if (draw < current.fault503Rate + current.fault504Rate + current.faultDropRate) {
             ++m_faults;
-            // Headers promise a body that never comes: the provider fails, httplib closes the
-            // connection, and the client sees a truncated response.
-            res.status = 200;
-            res.set_content_provider(
-                4096, "application/json",
-                [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+            common::dropConnection(res);
             return;
         }
 
@@ -366,22 +307,13 @@ private:
                     const std::string& description) {
         const std::string trace = Guid::fromRandom(m_tokenRandom).str();
         const std::string correlation = Guid::fromRandom(m_tokenRandom).str();
-        const nlohmann::json body = {
-            {"error", error},
-            {"error_description", "AADSTS" + std::to_string(code) + ": " + description +
-                                      " Trace ID: " + trace + " Correlation ID: " + correlation +
-                                      " Timestamp: " + nowIso()},
-            {"error_codes", {code}},
-            {"timestamp", nowIso()},
-            {"trace_id", trace},
-            {"correlation_id", correlation}};
-        setJson(res, status, body.dump());
+        setJson(res, status,
+                common::tokenErrorBody(error, code, description, trace, correlation, nowIso()));
     }
 
     void token(const httplib::Request& req, httplib::Response& res, const std::string& tenant) {
         const DynamicsOptions current = options();
-        if (current.latencyMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+        common::addLatency(current.latencyMs);
         std::lock_guard lock(m_controlMutex);
         std::string ignored;
         HeaderList form;
@@ -452,11 +384,7 @@ private:
         m_tokens[access] = {subject,
                             Clock::now() + std::chrono::seconds(current.tokenLifetimeSeconds)};
         ++m_tokensIssued;
-        nlohmann::json body = {{"token_type", "Bearer"},
-                               {"scope", scope},
-                               {"expires_in", current.tokenLifetimeSeconds},
-                               {"ext_expires_in", current.tokenLifetimeSeconds},
-                               {"access_token", access}};
+        nlohmann::json body = common::tokenBody(scope, current.tokenLifetimeSeconds, access);
         if (refresh) {
             const std::string refreshToken = newToken(64);
             m_refreshTokens[refreshToken] = subject;
@@ -466,28 +394,11 @@ private:
     }
 
     void control(const httplib::Request& req, httplib::Response& res, const std::string& what) {
-        nlohmann::json body = nlohmann::json::object();
-        if (!req.body.empty()) {
-            try {
-                body = nlohmann::json::parse(req.body);
-            } catch (const nlohmann::json::exception& e) {
-                setJson(res, 400, nlohmann::json{{"error", e.what()}}.dump());
-                return;
-            }
-        }
         try {
+            const nlohmann::json body = common::controlBody(req.body);
             const DynamicsOptions current = options();
             if (what == "stats" && req.method == "GET") {
-                const auto s = stats();
-                setJson(res, 200,
-                        nlohmann::json{{"requests", s.requests},
-                                       {"reads", s.reads},
-                                       {"writes", s.writes},
-                                       {"batches", s.batches},
-                                       {"throttled", s.throttled},
-                                       {"faults", s.faults},
-                                       {"tokensIssued", s.tokensIssued}}
-                            .dump());
+                setJson(res, 200, common::statsJson(stats()));
             } else if (what == "faults" && req.method == "POST") {
                 setFaults(body.value("rate503", current.fault503Rate),
                           body.value("rate504", current.fault504Rate),
@@ -512,13 +423,10 @@ private:
                 m_service.dropEntity(what.substr(9));
                 res.status = 204;
             } else {
-                setJson(res, 404,
-                        nlohmann::json{{"error", "Unknown control endpoint " + req.method +
-                                                     " /_emulator/" + what}}
-                            .dump());
+                common::unknownControl(res, req.method, what);
             }
         } catch (const std::exception& e) {
-            setJson(res, 400, nlohmann::json{{"error", e.what()}}.dump());
+            common::controlError(res, e.what());
         }
     }
 
@@ -531,11 +439,7 @@ private:
     std::uint64_t m_tokenRandom = 0;
     std::uint64_t m_faultRandom = 0;
 
-    std::mutex m_lifecycle;
-    std::unique_ptr<httplib::Server> m_server;
-    std::thread m_thread;
-    std::atomic<bool> m_listenerDone{false};
-    int m_port = 0;
+    common::HttpHost m_host;
 
     std::atomic<std::uint64_t> m_requests{0}, m_throttled{0}, m_faults{0}, m_tokensIssued{0};
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dynamics_service.h"
+#include "emulator_text.h"
 #include "odata_filter.h"
 
 namespace ferry::emulator {
@@ -349,24 +350,7 @@ void appendXmlAttribute(std::string& out, const char* name, std::string_view val
     out += ' ';
     out += name;
     out += "=\"";
-    for (char c : value) {
-        switch (c) {
-            case '"':
-                out += "&quot;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
+    out += common::xmlEscape(value);
     out += '"';
 }
 

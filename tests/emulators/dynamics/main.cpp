@@ -1,12 +1,8 @@
 // ferry-dynamics-emulator: serves the Dynamics 365 Web API emulator until SIGINT or SIGTERM.
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
+#include <cstdint>
 #include <iostream>
-#include <string>
-#include <string_view>
 
+#include "command_line.h"
 #include "dynamics_emulator.h"
 
 namespace {
@@ -34,95 +30,48 @@ Options:
   --help             show this text
 )";
 
-[[noreturn]] void usageError(const std::string& message) {
-    std::cerr << "ferry-dynamics-emulator: " << message << "\n"
-              << "Run 'ferry-dynamics-emulator --help' for the options.\n";
-    std::exit(2);
-}
-
-long long toInteger(std::string_view option, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const long long value = std::stoll(text, &used);
-        if (used == text.size() && value >= 0)
-            return value;
-    } catch (const std::exception&) {
-    }
-    usageError(std::string(option) + " needs a non-negative integer, not '" + text + "'");
-}
-
-double toRate(std::string_view option, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const double value = std::stod(text, &used);
-        if (used == text.size() && value >= 0 && value <= 1)
-            return value;
-    } catch (const std::exception&) {
-    }
-    usageError(std::string(option) + " needs a number between 0 and 1, not '" + text + "'");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    using ferry::emulator::common::Arguments;
     ferry::emulator::DynamicsOptions options;
     int port = 0;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                usageError(std::string(arg) + " needs a value");
-            return argv[++i];
-        };
+    Arguments args("ferry-dynamics-emulator", argc, argv);
+    while (args.next()) {
+        const std::string_view arg = args.option();
         if (arg == "--help" || arg == "-h") {
             std::cout << kHelp;
             return 0;
         } else if (arg == "--port") {
-            port = static_cast<int>(toInteger(arg, value()));
+            port = static_cast<int>(args.integer());
         } else if (arg == "--accounts") {
-            options.accounts = static_cast<int>(toInteger(arg, value()));
+            options.accounts = static_cast<int>(args.integer());
         } else if (arg == "--contacts") {
-            options.contacts = static_cast<int>(toInteger(arg, value()));
+            options.contacts = static_cast<int>(args.integer());
         } else if (arg == "--seed") {
-            options.seed = static_cast<std::uint64_t>(toInteger(arg, value()));
+            options.seed = static_cast<std::uint64_t>(args.integer());
         } else if (arg == "--latency-ms") {
-            options.latencyMs = static_cast<int>(toInteger(arg, value()));
+            options.latencyMs = static_cast<int>(args.integer());
         } else if (arg == "--throttle") {
-            options.throttleRequests = static_cast<int>(toInteger(arg, value()));
+            options.throttleRequests = static_cast<int>(args.integer());
         } else if (arg == "--fault-503") {
-            options.fault503Rate = toRate(arg, value());
+            options.fault503Rate = args.rate();
         } else if (arg == "--fault-drop") {
-            options.faultDropRate = toRate(arg, value());
+            options.faultDropRate = args.rate();
         } else if (arg == "--token-lifetime") {
-            options.tokenLifetimeSeconds = static_cast<int>(toInteger(arg, value()));
+            options.tokenLifetimeSeconds = static_cast<int>(args.integer());
         } else if (arg == "--no-auth") {
             options.requireAuth = false;
         } else if (arg == "--user") {
-            options.user = value();
+            options.user = args.value();
         } else if (arg == "--password") {
-            options.password = value();
+            options.password = args.value();
         } else {
-            usageError("unknown option '" + std::string(arg) + "'");
+            args.unknownOption();
         }
     }
 
-    // Block the stop signals before any server thread exists, so only sigwait() sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-    try {
-        ferry::emulator::DynamicsEmulator emulator(options);
-        emulator.start(port);
-        std::cout << "Dynamics emulator listening on " << emulator.baseUrl() << std::endl;
-        int received = 0;
-        sigwait(&signals, &received);
-        emulator.stop();
-    } catch (const std::exception& e) {
-        std::cerr << "ferry-dynamics-emulator: " << e.what() << "\n";
-        return 1;
-    }
-    return 0;
+    return ferry::emulator::common::serveUntilStopped<ferry::emulator::DynamicsEmulator>(
+        "ferry-dynamics-emulator", "Dynamics", options, port,
+        [](const ferry::emulator::DynamicsEmulator& emulator) { return emulator.baseUrl(); });
 }

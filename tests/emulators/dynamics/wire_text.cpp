@@ -10,16 +10,6 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void appendPadded(std::string& out, std::int64_t value, int width) {
     char buffer[24];
     auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
@@ -65,13 +55,6 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
-std::uint64_t nextRandom(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 std::optional<Guid> Guid::parse(std::string_view text) {
     if (text.size() == 38 && text.front() == '{' && text.back() == '}')
         text = text.substr(1, 36);
@@ -85,7 +68,7 @@ std::optional<Guid> Guid::parse(std::string_view text) {
                 return std::nullopt;
             continue;
         }
-        const int v = hexValue(text[i]);
+        const int v = common::hexValue(text[i]);
         if (v < 0)
             return std::nullopt;
         auto& half = digits < 16 ? g.hi : g.lo;
@@ -198,42 +181,7 @@ void appendScaled(std::string& out, std::int64_t value, int scale) {
 }
 
 std::string percentEncode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() * 3);
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xF]);
-        }
-    }
-    return out;
-}
-
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%') {
-            if (i + 2 >= text.size())
-                return std::nullopt;
-            const int a = hexValue(text[i + 1]);
-            const int b = hexValue(text[i + 2]);
-            if (a < 0 || b < 0)
-                return std::nullopt;
-            out.push_back(static_cast<char>(a * 16 + b));
-            i += 2;
-        } else if (plusIsSpace && text[i] == '+') {
-            out.push_back(' ');
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
+    return common::percentEncode(text, common::HexCase::Lower);
 }
 
 std::int64_t daysFromCivil(int year, unsigned month, unsigned day) {
@@ -359,29 +307,6 @@ std::string formatMoney(std::int64_t tenThousandths) {
     out.push_back('.');
     appendPadded(out, cents % 100, 2);
     return out;
-}
-
-int compareIgnoreCase(std::string_view a, std::string_view b) {
-    const std::size_t n = std::min(a.size(), b.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        auto x = static_cast<unsigned char>(a[i]);
-        auto y = static_cast<unsigned char>(b[i]);
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<unsigned char>(x + 32);
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<unsigned char>(y + 32);
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
-}
-
-std::size_t codePointCount(std::string_view text) {
-    std::size_t count = 0;
-    for (const char c : text)
-        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-            ++count;
-    return count;
 }
 
 }  // namespace ferry::emulator

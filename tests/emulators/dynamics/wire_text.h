@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "emulator_text.h"
+
 namespace ferry::emulator {
 
 // A GUID as two 64-bit halves of its hex digits, so that ordering by value equals ordering by
@@ -27,7 +29,7 @@ struct Guid {
 };
 
 // splitmix64: the emulator's deterministic random source.
-std::uint64_t nextRandom(std::uint64_t& state);
+using common::nextRandom;
 
 // JSON text pieces, appended to a buffer (page output never builds JSON trees).
 void appendJsonString(std::string& out, std::string_view text);
@@ -36,10 +38,9 @@ void appendDouble(std::string& out, double value);
 // A fixed-point number stored as value / 10^scale, written with exactly `scale` decimals.
 void appendScaled(std::string& out, std::int64_t value, int scale);
 
-// Percent-encoding of everything but RFC 3986 unreserved characters.
+// Percent-encoding of everything but RFC 3986 unreserved characters, lower-case hex digits.
 std::string percentEncode(std::string_view text);
-// Decodes %XX (and '+' as a space when plusIsSpace); nullopt on a malformed escape.
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
+using common::percentDecode;
 
 // Seconds since 1970-01-01T00:00:00Z <-> "YYYY-MM-DDTHH:MM:SSZ".
 std::string formatDateTime(std::int64_t seconds);
@@ -57,8 +58,8 @@ std::string formatGrouped(std::int64_t value);
 std::string formatMoney(std::int64_t tenThousandths);
 
 // ASCII case-insensitive comparison (Dataverse's default collation, near enough).
-int compareIgnoreCase(std::string_view a, std::string_view b);
+using common::compareIgnoreCase;
 // Number of Unicode code points in UTF-8 text (what MaxLength counts).
-std::size_t codePointCount(std::string_view text);
+using common::codePointCount;
 
 }  // namespace ferry::emulator

@@ -1,13 +1,7 @@
 // ferry-sharepoint-emulator: serves the SharePoint Online REST emulator until SIGINT or SIGTERM.
-#include <pthread.h>
-
-#include <csignal>
-#include <cstdlib>
-#include <exception>
 #include <iostream>
-#include <string>
-#include <string_view>
 
+#include "command_line.h"
 #include "sharepoint_emulator.h"
 
 namespace {
@@ -32,89 +26,42 @@ Options:
   --help             show this text
 )";
 
-[[noreturn]] void usageError(const std::string& message) {
-    std::cerr << "ferry-sharepoint-emulator: " << message << "\n"
-              << "Run 'ferry-sharepoint-emulator --help' for the options.\n";
-    std::exit(2);
-}
-
-int toInteger(std::string_view option, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const long long value = std::stoll(text, &used);
-        if (used == text.size() && value >= 0 && value <= 2147483647)
-            return static_cast<int>(value);
-    } catch (const std::exception&) {
-    }
-    usageError(std::string(option) + " needs a non-negative integer, not '" + text + "'");
-}
-
-double toRate(std::string_view option, const std::string& text) {
-    try {
-        std::size_t used = 0;
-        const double value = std::stod(text, &used);
-        if (used == text.size() && value >= 0 && value <= 1)
-            return value;
-    } catch (const std::exception&) {
-    }
-    usageError(std::string(option) + " needs a number between 0 and 1, not '" + text + "'");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    using ferry::emulator::common::Arguments;
     ferry::emulator::SharePointOptions options;
     int port = 0;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                usageError(std::string(arg) + " needs a value");
-            return argv[++i];
-        };
+    Arguments args("ferry-sharepoint-emulator", argc, argv);
+    while (args.next()) {
+        const std::string_view arg = args.option();
         if (arg == "--help" || arg == "-h") {
             std::cout << kHelp;
             return 0;
         } else if (arg == "--port") {
-            port = toInteger(arg, value());
+            port = args.intValue();
         } else if (arg == "--accounts-list") {
-            options.accountsList = toInteger(arg, value());
+            options.accountsList = args.intValue();
         } else if (arg == "--latency-ms") {
-            options.latencyMs = toInteger(arg, value());
+            options.latencyMs = args.intValue();
         } else if (arg == "--throttle") {
-            options.throttleRequests = toInteger(arg, value());
+            options.throttleRequests = args.intValue();
         } else if (arg == "--fault-503") {
-            options.fault503Rate = toRate(arg, value());
+            options.fault503Rate = args.rate();
         } else if (arg == "--fault-drop") {
-            options.faultDropRate = toRate(arg, value());
+            options.faultDropRate = args.rate();
         } else if (arg == "--no-auth") {
             options.requireAuth = false;
         } else if (arg == "--user") {
-            options.user = value();
+            options.user = args.value();
         } else if (arg == "--password") {
-            options.password = value();
+            options.password = args.value();
         } else {
-            usageError("unknown option '" + std::string(arg) + "'");
+            args.unknownOption();
         }
     }
 
-    // Block the stop signals before any server thread exists, so only sigwait() sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-    try {
-        ferry::emulator::SharePointEmulator emulator(options);
-        emulator.start(port);
-        std::cout << "SharePoint emulator listening on " << emulator.siteUrl() << std::endl;
-        int received = 0;
-        sigwait(&signals, &received);
-        emulator.stop();
-    } catch (const std::exception& e) {
-        std::cerr << "ferry-sharepoint-emulator: " << e.what() << "\n";
-        return 1;
-    }
-    return 0;
+    return ferry::emulator::common::serveUntilStopped<ferry::emulator::SharePointEmulator>(
+        "ferry-sharepoint-emulator", "SharePoint", options, port,
+        [](const ferry::emulator::SharePointEmulator& emulator) { return emulator.siteUrl(); });
 }

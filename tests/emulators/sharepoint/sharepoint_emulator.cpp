@@ -8,27 +8,23 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <stdexcept>
-#include <thread>
 #include <unordered_map>
 
+#include "http_host.h"
+#include "service_plumbing.h"
 #include "sp_service.h"
 #include "sp_text.h"
 
 namespace ferry::emulator {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using common::Clock;
+using common::setJson;
 using sp::NameValues;
 
 constexpr int kAppUserId = 1073741822;  // "SharePoint App", the author of app-only writes
 constexpr const char* kSharePointPrincipal = "00000003-0000-0ff1-ce00-000000000000";
-
-void setJson(httplib::Response& res, int status, const std::string& body) {
-    res.status = status;
-    res.set_content(body, "application/json; charset=utf-8");
-}
 
 SpFieldType fieldTypeFromJson(const nlohmann::json& value) {
     if (const auto type = sp::parseFieldType(value))
@@ -61,63 +57,23 @@ SpListDefinition definitionFromJson(const nlohmann::json& body) {
 
 class SharePointEmulator::Impl {
 public:
-    explicit Impl(SharePointOptions options) : m_options(std::move(options)), m_service(m_options) {
-        std::random_device device;
-        m_tokenRandom = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+    explicit Impl(SharePointOptions options)
+        : m_options(std::move(options)),
+          m_service(m_options),
+          m_host(
+              common::HostSettings{"SharePoint", 32, 0, 64 * 1024 * 1024},
+              [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); }) {
+        m_tokenRandom = common::unpredictableSeed();
         m_faultRandom = 0xFA17ULL;
     }
 
-    ~Impl() { stop(); }
+    ~Impl() { m_host.stop(); }  // before the service the handler uses goes
 
-    void start(int port) {
-        std::lock_guard lifecycle(m_lifecycle);
-        if (m_server)
-            throw std::runtime_error("The SharePoint emulator is already running.");
-        auto server = std::make_unique<httplib::Server>();
-        server->new_task_queue = [] { return new httplib::ThreadPool(32); };
-        server->set_keep_alive_max_count(100000);
-        server->set_tcp_nodelay(true);
-        server->set_payload_max_length(64 * 1024 * 1024);
-        const auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-            handle(req, res);
-        };
-        server->Get(".*", handler);
-        server->Post(".*", handler);
-        server->Patch(".*", handler);
-        server->Put(".*", handler);
-        server->Delete(".*", handler);
-        int bound = 0;
-        if (port == 0)
-            bound = server->bind_to_any_port("127.0.0.1");
-        else if (server->bind_to_port("127.0.0.1", port))
-            bound = port;
-        if (bound <= 0)
-            throw std::runtime_error(
-                "The SharePoint emulator cannot listen on 127.0.0.1:" + std::to_string(port) + ".");
-        m_port = bound;
-        m_server = std::move(server);
-        m_listenerDone = false;
-        m_thread = std::thread([this] {
-            m_server->listen_after_bind();
-            m_listenerDone = true;
-        });
-        // The socket already listens; wait until the accept loop runs so stop() cannot race it.
-        while (!m_server->is_running() && !m_listenerDone)
-            std::this_thread::yield();
-    }
+    void start(int port) { m_host.start(port); }
+    void stop() { m_host.stop(); }
 
-    void stop() {
-        std::lock_guard lifecycle(m_lifecycle);
-        if (!m_server)
-            return;
-        m_server->stop();
-        if (m_thread.joinable())
-            m_thread.join();
-        m_server.reset();
-    }
-
-    int port() const { return m_port; }
-    std::string root() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    int port() const { return m_host.port(); }
+    std::string root() const { return m_host.root(); }
     SharePointOptions options() const {
         std::lock_guard lock(m_controlMutex);
         return m_options;
@@ -161,8 +117,7 @@ public:
 
     void revokeTokens() {
         std::lock_guard lock(m_controlMutex);
-        for (auto& [token, grant] : m_tokens)
-            grant.expires = Clock::time_point::min();
+        common::expireAll(m_tokens);
     }
 
     sp::SharePointService& service() { return m_service; }
@@ -177,13 +132,11 @@ private:
     };
 
     std::string newToken() {
-        static constexpr char kAlphabet[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         std::string token = "eyJ0eXAiOiJKV1QifQ.";
         for (int i = 0; i < 6; ++i) {
             std::uint64_t v = sp::nextRandom(m_tokenRandom);
             for (int b = 0; b < 10; ++b, v >>= 6)
-                token.push_back(kAlphabet[v & 63]);
+                token.push_back(common::kTokenAlphabet[v & 63]);
         }
         return token;
     }
@@ -220,7 +173,7 @@ private:
         }
         std::string host = req.get_header_value("Host");
         if (host.empty())
-            host = "127.0.0.1:" + std::to_string(m_port);
+            host = "127.0.0.1:" + std::to_string(m_host.port());
 
         sp::ServiceRequest request;
         request.method = req.method;
@@ -296,10 +249,8 @@ private:
             std::lock_guard lock(m_controlMutex);
             auto& recent = m_load[request.user];
             const auto now = Clock::now();
-            const auto window = std::chrono::seconds(current.throttleWindowSeconds);
-            while (!recent.empty() && now - recent.front() >= window)
-                recent.pop_front();
-            const int used = static_cast<int>(recent.size());
+            const int used = common::pruneWindow(
+                recent, now, std::chrono::seconds(current.throttleWindowSeconds));
             if (used >= current.throttleRequests) {
                 ++m_throttled;
                 res.set_header("Retry-After", std::to_string(current.retryAfterSeconds));
@@ -323,13 +274,12 @@ private:
             }
         }
 
-        if (current.latencyMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+        common::addLatency(current.latencyMs);
 
         double draw = 0;
         {
             std::lock_guard lock(m_controlMutex);
-            draw = static_cast<double>(sp::nextRandom(m_faultRandom) >> 11) * 0x1.0p-53;
+            draw = common::nextUnit(m_faultRandom);
         }
         if (draw < current.fault503Rate) {
             ++m_faults;
@@ -340,11 +290,7 @@ private:
         }
         if (draw < current.fault503Rate + current.faultDropRate) {
             ++m_faults;
-            // Headers promise a body that never comes: the connection closes mid-response.
-            res.status = 200;
-            res.set_content_provider(
-                4096, "application/json",
-                [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+            common::dropConnection(res);
             return;
         }
         send(res, m_service.handle(request));
@@ -356,22 +302,12 @@ private:
         const std::string correlation = sp::randomGuid(m_tokenRandom);
         const std::string now = sp::formatIso(sp::nowSeconds());
         setJson(res, error == "invalid_client" ? 401 : 400,
-                nlohmann::json{
-                    {"error", error},
-                    {"error_description",
-                     "AADSTS" + std::to_string(code) + ": " + description + " Trace ID: " + trace +
-                         " Correlation ID: " + correlation + " Timestamp: " + now},
-                    {"error_codes", {code}},
-                    {"timestamp", now},
-                    {"trace_id", trace},
-                    {"correlation_id", correlation}}
-                    .dump());
+                common::tokenErrorBody(error, code, description, trace, correlation, now));
     }
 
     void token(const httplib::Request& req, httplib::Response& res) {
         const SharePointOptions current = options();
-        if (current.latencyMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(current.latencyMs));
+        common::addLatency(current.latencyMs);
         const auto form = sp::parseQuery(req.body, true).value_or(NameValues());
         const auto field = [&](const char* name) { return sp::findValue(form, name).value_or(""); };
         const std::string grant = field("grant_type");
@@ -436,11 +372,7 @@ private:
         const std::string access = newToken();
         m_tokens[access] = granted;
         ++m_tokensIssued;
-        nlohmann::json body = {{"token_type", "Bearer"},
-                               {"scope", scope},
-                               {"expires_in", current.tokenLifetimeSeconds},
-                               {"ext_expires_in", current.tokenLifetimeSeconds},
-                               {"access_token", access}};
+        nlohmann::json body = common::tokenBody(scope, current.tokenLifetimeSeconds, access);
         if (refresh) {
             const std::string refreshToken = newToken();
             m_refreshTokens[refreshToken] = granted;
@@ -450,22 +382,11 @@ private:
     }
 
     void control(const httplib::Request& req, httplib::Response& res, const std::string& what) {
-        nlohmann::json body = nlohmann::json::object();
         try {
-            if (!req.body.empty())
-                body = nlohmann::json::parse(req.body);
+            const nlohmann::json body = common::controlBody(req.body);
             const SharePointOptions current = options();
             if (what == "stats" && req.method == "GET") {
-                const auto s = stats();
-                setJson(res, 200,
-                        nlohmann::json{{"requests", s.requests},
-                                       {"reads", s.reads},
-                                       {"writes", s.writes},
-                                       {"batches", s.batches},
-                                       {"throttled", s.throttled},
-                                       {"faults", s.faults},
-                                       {"tokensIssued", s.tokensIssued}}
-                            .dump());
+                setJson(res, 200, common::statsJson(stats()));
             } else if (what == "faults" && req.method == "POST") {
                 setFaults(body.value("rate503", current.fault503Rate),
                           body.value("rateDrop", current.faultDropRate));
@@ -508,13 +429,10 @@ private:
                     throw std::invalid_argument("Unknown control endpoint.");
                 }
             } else {
-                setJson(res, 404,
-                        nlohmann::json{{"error", "Unknown control endpoint " + req.method +
-                                                     " /_emulator/" + what}}
-                            .dump());
+                common::unknownControl(res, req.method, what);
             }
         } catch (const std::exception& e) {
-            setJson(res, 400, nlohmann::json{{"error", e.what()}}.dump());
+            common::controlError(res, e.what());
         }
     }
 
@@ -527,11 +445,7 @@ private:
     std::uint64_t m_tokenRandom = 0, m_faultRandom = 0;
     std::atomic<std::uint64_t> m_requests{0}, m_throttled{0}, m_faults{0}, m_tokensIssued{0};
 
-    std::mutex m_lifecycle;
-    std::unique_ptr<httplib::Server> m_server;
-    std::thread m_thread;
-    std::atomic<bool> m_listenerDone{false};
-    int m_port = 0;
+    common::HttpHost m_host;
 };
 
 SharePointEmulator::SharePointEmulator(SharePointOptions options)

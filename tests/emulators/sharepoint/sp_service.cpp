@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "emulator_text.h"
 #include "sp_batch.h"
 
 namespace ferry::emulator::sp {
@@ -52,28 +53,7 @@ std::string contentTypeOf(JsonFormat format) {
     return "application/json;odata=nometadata;streaming=true;charset=utf-8";
 }
 
-std::string xmlEscape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '&':
-                out += "&amp;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
+using common::xmlEscape;
 
 ServiceResponse errorBody(Negotiated format, int status, const std::string& code,
                           const std::string& message) {

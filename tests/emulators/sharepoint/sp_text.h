@@ -8,14 +8,16 @@
 #include <utility>
 #include <vector>
 
+#include "emulator_text.h"
+
 namespace ferry::emulator::sp {
 
 using NameValues = std::vector<std::pair<std::string, std::string>>;
 
-// Percent-encodes everything but RFC 3986 unreserved characters.
+// Percent-encodes everything but RFC 3986 unreserved characters, upper-case hex digits.
 std::string percentEncode(std::string_view text);
 // Decodes %XX (and '+' as a space when plusIsSpace); nullopt on a malformed escape.
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
+using common::percentDecode;
 // Splits "a=1&b=2" into decoded pairs; nullopt when an escape is malformed.
 std::optional<NameValues> parseQuery(std::string_view query, bool plusIsSpace);
 // The value of the first pair named `name` (exact case), or nullopt.
@@ -24,8 +26,8 @@ std::optional<std::string> findValue(const NameValues& pairs, std::string_view n
 bool iequals(std::string_view a, std::string_view b);
 bool istartsWith(std::string_view text, std::string_view prefix);
 std::string toLower(std::string_view text);
-int compareIgnoreCase(std::string_view a, std::string_view b);
-std::size_t codePointCount(std::string_view utf8);
+using common::codePointCount;
+using common::compareIgnoreCase;
 
 // Seconds since 1970 <-> "YYYY-MM-DDTHH:MM:SSZ". parseIso accepts a date alone, optional
 // seconds and fractions, and Z or +-HH:MM (no zone = UTC).
@@ -38,8 +40,8 @@ std::int64_t dotNetTicks(std::int64_t unixSeconds);
 std::string formatRfc1123(std::int64_t seconds);
 
 // splitmix64 and a random lower-case hyphenated GUID from it.
-std::uint64_t nextRandom(std::uint64_t& state);
-std::string randomGuid(std::uint64_t& state);
+using common::nextRandom;
+using common::randomGuid;
 
 // Shortest text that reads back as the same double ("12", "12.5", "1e+21").
 std::string formatNumber(double value);
