@@ -86,6 +86,19 @@ ServiceResponse jsonResponse(int status, JsonFormat format, const ojson& body) {
     return response;
 }
 
+// A collection in the negotiated format: d/results (verbose), or value with the metadata link
+// `context` (minimal) or without it (nometadata).
+ServiceResponse collectionResponse(JsonFormat format, ojson results, const std::string& siteUrl,
+                                   const std::string& context) {
+    if (format == JsonFormat::Verbose)
+        return jsonResponse(200, format, ojson{{"d", {{"results", std::move(results)}}}});
+    ojson body;
+    if (format == JsonFormat::Minimal)
+        body["odata.metadata"] = siteUrl + "/_api/$metadata#" + context;
+    body["value"] = std::move(results);
+    return jsonResponse(200, format, body);
+}
+
 // Splits a path on '/' outside single-quoted literals.
 std::vector<std::string> splitSegments(std::string_view path) {
     std::vector<std::string> segments;
@@ -600,13 +613,8 @@ ServiceResponse SharePointService::dispatch(const ServiceRequest& request, Conte
         for (const auto& list : m_lists)
             results.push_back(listJson(*list, context.format, request.siteUrl));
         ++m_reads;
-        if (context.format == JsonFormat::Verbose)
-            return jsonResponse(200, context.format, ojson{{"d", {{"results", results}}}});
-        ojson body;
-        if (context.format == JsonFormat::Minimal)
-            body["odata.metadata"] = request.siteUrl + "/_api/$metadata#SP.ApiData.Lists";
-        body["value"] = std::move(results);
-        return jsonResponse(200, context.format, body);
+        return collectionResponse(context.format, std::move(results), request.siteUrl,
+                                  "SP.ApiData.Lists");
     }
     if (isCall(s[i + 1], "GetByTitle", args)) {
         const auto title = unquote(args);
@@ -1418,13 +1426,7 @@ ServiceResponse SharePointService::fieldsRequest(const ServiceRequest& request, 
         results.push_back(std::move(json));
     }
     ++m_reads;
-    if (format == JsonFormat::Verbose)
-        return jsonResponse(200, format, ojson{{"d", {{"results", results}}}});
-    ojson body;
-    if (format == JsonFormat::Minimal)
-        body["odata.metadata"] = request.siteUrl + "/_api/$metadata#SP.ApiData.Fields";
-    body["value"] = std::move(results);
-    return jsonResponse(200, format, body);
+    return collectionResponse(format, std::move(results), request.siteUrl, "SP.ApiData.Fields");
 }
 
 ServiceResponse SharePointService::getChanges(const ServiceRequest& request, JsonFormat format,
@@ -1505,13 +1507,7 @@ ServiceResponse SharePointService::getChanges(const ServiceRequest& request, Jso
         results.push_back(std::move(out));
     }
     ++m_reads;
-    if (format == JsonFormat::Verbose)
-        return jsonResponse(200, format, ojson{{"d", {{"results", results}}}});
-    ojson out;
-    if (format == JsonFormat::Minimal)
-        out["odata.metadata"] = request.siteUrl + "/_api/$metadata#Collection(SP.Change)";
-    out["value"] = std::move(results);
-    return jsonResponse(200, format, out);
+    return collectionResponse(format, std::move(results), request.siteUrl, "Collection(SP.Change)");
 }
 
 ServiceResponse SharePointService::validateUpdate(const ServiceRequest& request, JsonFormat format,
