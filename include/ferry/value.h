@@ -77,6 +77,9 @@ public:
     double asDouble() const;
     const Decimal& asDecimal() const;
     const std::string& asString() const;
+    // The text this value holds, for readers that refill reused records in place (keeping the
+    // string's storage); nullptr when it holds no string.
+    std::string* mutableString() { return std::get_if<std::string>(&m_data); }
     DateTime asDateTime() const;
     Date asDate() const;
     const Guid& asGuid() const;

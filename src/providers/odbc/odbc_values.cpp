@@ -529,6 +529,13 @@ void RowReader::read(std::size_t row, std::vector<Value>& values) {
             check(SQLGetData(m_statement.handle(), static_cast<SQLUSMALLINT>(i + 1), buffer.cType,
                              buffer.data.data(), buffer.elementSize, buffer.indicators.data()),
                   SQL_HANDLE_STMT, m_statement.handle(), "SQLGetData");
+        } else if (std::string* text = values[i].mutableString();
+                   text != nullptr && m_columns[i].type == ValueType::String &&
+                   buffer.indicators[row] != SQL_NULL_DATA) {
+            // The record is being reused: refill its string in place instead of allocating anew
+            // (two fewer heap operations per text cell on a hot path).
+            refillText(i, row, *text);
+            continue;
         }
         values[i] = cell(i, row);
     }
@@ -550,6 +557,28 @@ Value RowReader::fetchLong(std::size_t column) {
         return Value(m_text);
     }
     return valueFromText(m_text, type);
+}
+
+void RowReader::refillText(std::size_t column, std::size_t row, std::string& text) {
+    Buffer& buffer = m_buffers[column];
+    const SQLLEN indicator = buffer.indicators[row];
+    const unsigned char* data =
+        buffer.data.data() + row * static_cast<std::size_t>(buffer.elementSize);
+    const SQLLEN terminator =
+        buffer.cType == SQL_C_WCHAR ? static_cast<SQLLEN>(sizeof(char16_t)) : 1;
+    if (indicator == SQL_NO_TOTAL || indicator > buffer.elementSize - terminator) {
+        text = cell(column, row).asString();  // reports the overlong value as cell() does
+        return;
+    }
+    text.clear();
+    if (buffer.cType == SQL_C_WCHAR) {
+        const auto units = static_cast<std::size_t>(indicator) / sizeof(char16_t);
+        m_wide.resize(units);
+        std::memcpy(m_wide.data(), data, units * sizeof(char16_t));
+        appendUtf8(text, m_wide.data(), units);
+    } else {
+        text.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(indicator));
+    }
 }
 
 Value RowReader::cell(std::size_t column, std::size_t row) {

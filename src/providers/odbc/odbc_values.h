@@ -67,6 +67,8 @@ private:
         std::vector<SQLLEN> indicators;
     };
     Value cell(std::size_t column, std::size_t row);
+    // The text of a bound, non-null String cell into `text` (reusing its storage).
+    void refillText(std::size_t column, std::size_t row, std::string& text);
     Value fetchLong(std::size_t column);
 
     Statement& m_statement;
