@@ -86,6 +86,18 @@ ServiceResponse jsonResponse(int status, JsonFormat format, const ojson& body) {
     return response;
 }
 
+// A JSON request body; an empty body is an empty object where `emptyIsObject`. Malformed JSON
+// is a 400 with `message` (SharePoint's wording differs between endpoints).
+nlohmann::json parseBody(const std::string& text, const char* message, bool emptyIsObject = false) {
+    if (emptyIsObject && text.empty())
+        return nlohmann::json::object();
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception&) {
+        throw SpError(400, kInvalidClientQuery, message);
+    }
+}
+
 // A collection in the negotiated format: d/results (verbose), or value with the metadata link
 // `context` (minimal) or without it (nometadata).
 ServiceResponse collectionResponse(JsonFormat format, ojson results, const std::string& siteUrl,
@@ -698,12 +710,7 @@ nlohmann::ordered_json SharePointService::listJson(const SpList& list, JsonForma
 
 ServiceResponse SharePointService::createListOverRest(const ServiceRequest& request,
                                                       JsonFormat format) {
-    nlohmann::json body;
-    try {
-        body = nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
-        throw SpError(400, kInvalidClientQuery, "Invalid JSON. The request body is not JSON.");
-    }
+    nlohmann::json body = parseBody(request.body, "Invalid JSON. The request body is not JSON.");
     if (body.contains("parameters"))
         body = body["parameters"];
     SpListDefinition definition;
@@ -1089,14 +1096,8 @@ namespace {
 
 // The item body of a write, checked against the Content-Type like SharePoint's OData reader.
 nlohmann::json writeBody(const ServiceRequest& request, const SpList& list) {
-    nlohmann::json body;
-    try {
-        body =
-            request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
-        throw SpError(400, kInvalidClientQuery,
-                      "Invalid JSON. A token was not recognized in the JSON content.");
-    }
+    nlohmann::json body = parseBody(
+        request.body, "Invalid JSON. A token was not recognized in the JSON content.", true);
     if (!body.is_object())
         throw SpError(400, kInvalidClientQuery,
                       "Invalid JSON. The request body must be a JSON object.");
@@ -1347,12 +1348,7 @@ ServiceResponse SharePointService::fieldsRequest(const ServiceRequest& request, 
         return jsonResponse(200, format, format == JsonFormat::Verbose ? ojson{{"d", json}} : json);
     }
     if (request.method == "POST") {
-        nlohmann::json body;
-        try {
-            body = nlohmann::json::parse(request.body);
-        } catch (const nlohmann::json::exception&) {
-            throw SpError(400, kInvalidClientQuery, "Invalid JSON.");
-        }
+        nlohmann::json body = parseBody(request.body, "Invalid JSON.");
         if (body.contains("parameters"))
             body = body["parameters"];
         SpField field;
@@ -1431,13 +1427,7 @@ ServiceResponse SharePointService::fieldsRequest(const ServiceRequest& request, 
 
 ServiceResponse SharePointService::getChanges(const ServiceRequest& request, JsonFormat format,
                                               const SpList& list) {
-    nlohmann::json body;
-    try {
-        body =
-            request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
-        throw SpError(400, kInvalidClientQuery, "Invalid JSON.");
-    }
+    const nlohmann::json body = parseBody(request.body, "Invalid JSON.", true);
     const nlohmann::json query = body.value("query", nlohmann::json::object());
     const auto flag = [&](const char* name) {
         return query.contains(name) && query[name].is_boolean() && query[name].get<bool>();
@@ -1512,12 +1502,7 @@ ServiceResponse SharePointService::getChanges(const ServiceRequest& request, Jso
 
 ServiceResponse SharePointService::validateUpdate(const ServiceRequest& request, JsonFormat format,
                                                   SpList& list, int id) {
-    nlohmann::json body;
-    try {
-        body = nlohmann::json::parse(request.body);
-    } catch (const nlohmann::json::exception&) {
-        throw SpError(400, kInvalidClientQuery, "Invalid JSON.");
-    }
+    const nlohmann::json body = parseBody(request.body, "Invalid JSON.");
     const nlohmann::json formValues = body.value("formValues", nlohmann::json::array());
     if (!formValues.is_array())
         throw SpError(400, kInvalidClientQuery, "formValues must be an array.");
