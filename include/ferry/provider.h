@@ -27,7 +27,11 @@ struct ProviderCapabilities {
     bool supportsTransactions = false;    // a batch is applied atomically, then item by item
     bool supportsChangeTracking = false;  // delta reads (fallback: full read every run)
     bool supportsKeyedRead = false;       // readKeys() (fallback: the engine reads in full)
-    std::size_t maxBatchSize = 1000;      // the engine never sends larger batches
+    // Inserts keep WriteItem::origin with the record and reads return it in Record::origin, so a
+    // rerun after a crash matches records whose insert was never committed to the state store.
+    bool recordsOrigin = false;
+    bool canCreateEntity = false;     // entityExists() and createEntity()
+    std::size_t maxBatchSize = 1000;  // the engine never sends larger batches
     std::size_t defaultPageSize = 5000;
     bool writable = true;        // false: the select statement cannot be written through
     std::string whyNotWritable;  // plain-language reason, e.g. "the select joins 2 tables"
@@ -78,6 +82,13 @@ struct WriteOutcome {
     std::string error;  // plain-language reason for this item alone
 };
 
+// What Provider::createEntity() made.
+struct CreatedEntity {
+    std::string name;                  // the entity as the user sees it, e.g. "list 'Accounts'"
+    std::vector<std::string> columns;  // one line per column made: "Revenue: Currency"
+    std::vector<std::string> notes;    // what the user should know: types approximated, ...
+};
+
 // A connection-string key a provider understands (validation, help text, GUI completion).
 struct ConnectionKey {
     std::string name;
@@ -126,6 +137,18 @@ public:
     // (otherwise throws Error{Internal}). Cancellation works as in read().
     void readKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink);
 
+    // Whether the entity the connection string and select statement name exists. Only when
+    // capabilities().canCreateEntity (otherwise throws Error{Internal}). Throws the errors of
+    // verify() other than EntityNotFound.
+    bool entityExists();
+
+    // Creates the entity the connection string and select statement name, with one column per
+    // entry of `columns` (named as given; types mapped to the nearest native type; `key` columns
+    // become indexed, unique where the system allows, but not the entity's own key when it makes
+    // its own). Only when capabilities().canCreateEntity. Throws Error{InvalidArgument} when the
+    // entity already exists or a column cannot be made, and the errors of verify().
+    CreatedEntity createEntity(const std::vector<Column>& columns);
+
     virtual ProviderCapabilities capabilities() const = 0;
 
 protected:
@@ -139,6 +162,8 @@ private:
     virtual ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
                                            const DeletedKeySink& deleted);
     virtual void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink);
+    virtual bool doEntityExists();
+    virtual CreatedEntity doCreateEntity(const std::vector<Column>& columns);
 
     std::optional<Schema> m_schema;
 };

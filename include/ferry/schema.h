@@ -22,6 +22,9 @@ struct Column {
     int precision = 0;
     int scale = 0;
     std::string nativeType;  // the source system's type name, for help text
+    // Allowed values when the source declares a closed set (option-set labels, SharePoint
+    // choices); empty when free or unknown. Used when creating a target column.
+    std::vector<std::string> choices;
 };
 
 struct Schema {
@@ -36,6 +39,9 @@ struct Schema {
 // A record's values, aligned with the columns of the Schema that the read produced.
 struct Record {
     std::vector<Value> values;
+    // The WriteItem::origin this record was inserted with, when the provider keeps origins
+    // (ProviderCapabilities::recordsOrigin) and Ferry created the record; empty otherwise.
+    std::string origin;
 };
 
 }  // namespace ferry

@@ -49,7 +49,9 @@ private:
 
 // Resolves the column pairs of a mapping against both schemas: explicit pairs first, then (when
 // autoMap) columns whose normalized names match (case and punctuation ignored:
-// "AccountNumber" = "accountnumber" = "Account_Number"). Throws Error{InvalidDocument} for an
+// "AccountNumber" = "accountnumber" = "Account_Number"), then columns whose display names match
+// the other side's name or display name (SharePoint's "Account_x0020_Number" is shown as
+// "Account Number"). Throws Error{InvalidDocument} for an
 // explicit pair naming a column that does not exist.
 struct ResolvedPair {
     std::size_t leftIndex = 0;
@@ -62,5 +64,13 @@ struct ResolvedPair {
 std::vector<ResolvedPair> resolveMapping(const MappingConfig& mapping, const Schema& left,
                                          const Schema& right);
 std::string normalizeColumnName(std::string_view name);
+
+// The columns a new entity on the side opposite `sourceSide` needs so that `mapping` carries every
+// column of `source` into it (`ferry create-target`): each explicit pair's source column under
+// the pair's name on the new side, then, with autoMap, every other source column not excluded,
+// under its own name. Column properties (type, length, key, choices, ...) are the source's.
+// Throws Error{InvalidDocument} for an explicit pair naming a column the source lacks.
+std::vector<Column> columnsForNewEntity(const MappingConfig& mapping, const Schema& source,
+                                        Side sourceSide);
 
 }  // namespace ferry

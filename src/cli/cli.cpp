@@ -56,9 +56,9 @@ const std::vector<OptionSpec>& globalOptions() {
 }
 
 const std::vector<Command>& commands() {
-    static const std::vector<Command> list = {runCommandSpec(),     previewCommandSpec(),
-                                              verifyCommandSpec(),  listCommandSpec(),
-                                              historyCommandSpec(), conflictsCommandSpec()};
+    static const std::vector<Command> list = {
+        runCommandSpec(),     previewCommandSpec(),   verifyCommandSpec(),      listCommandSpec(),
+        historyCommandSpec(), conflictsCommandSpec(), createTargetCommandSpec()};
     return list;
 }
 

@@ -47,6 +47,7 @@ Command verifyCommandSpec();
 Command listCommandSpec();
 Command historyCommandSpec();
 Command conflictsCommandSpec();
+Command createTargetCommandSpec();
 
 // A raw-string help text without its leading newline (so the literal can start on its own line).
 std::string helpText(std::string_view raw);

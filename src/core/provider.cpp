@@ -90,6 +90,31 @@ void Provider::doReadKeys(const std::vector<std::vector<Value>>&, const PageSink
     throw Error(ErrorCode::Internal, "this provider cannot read by key");
 }
 
+bool Provider::entityExists() {
+    if (!capabilities().canCreateEntity) {
+        throw Error(ErrorCode::Internal, "this provider cannot create entities");
+    }
+    return doEntityExists();
+}
+
+bool Provider::doEntityExists() {
+    throw Error(ErrorCode::Internal, "this provider cannot create entities");
+}
+
+CreatedEntity Provider::createEntity(const std::vector<Column>& columns) {
+    if (!capabilities().canCreateEntity) {
+        throw Error(ErrorCode::Internal, "this provider cannot create entities");
+    }
+    if (columns.empty()) {
+        throw Error(ErrorCode::InvalidArgument, "there are no columns to create");
+    }
+    return doCreateEntity(columns);
+}
+
+CreatedEntity Provider::doCreateEntity(const std::vector<Column>&) {
+    throw Error(ErrorCode::Internal, "this provider cannot create entities");
+}
+
 std::vector<WriteOutcome> Provider::write(const WriteBatch& batch) {
     if (batch.items.empty()) {
         return {};

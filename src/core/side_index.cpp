@@ -74,6 +74,10 @@ ValueType compareType(ValueType left, ValueType right) {
     return ValueType::Null;  // numbers and booleans already compare by canonical text
 }
 
+std::string originOf(const std::string& stateId, Side side, const std::vector<Value>& key) {
+    return stateId + "/" + toString(side) + "/" + codec::display(key);
+}
+
 Value coerce(const Value& value, ValueType target) {
     if (value.isNull() || target == ValueType::Null || value.type() == target) {
         return value;
@@ -375,6 +379,14 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
 
         std::string correlation;
         bool correlatable = !m_setup.correlationPairs.empty();
+        if (!m_setup.originStateId.empty() && !seq) {
+            correlatable = true;
+            const std::string& id = m_setup.originStateId;
+            const bool ours = record.origin.size() > id.size() &&
+                              record.origin.compare(0, id.size(), id) == 0 &&
+                              record.origin[id.size()] == '/';
+            correlation = ours ? record.origin : originOf(id, m_setup.side, codec::decode(key));
+        }
         for (const auto p : m_setup.correlationPairs) {
             const Value& value = record.values[m_setup.pairColumns[p]];
             if (value.isNull()) {

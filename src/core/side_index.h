@@ -28,6 +28,10 @@ struct SideSetup {
     std::vector<std::size_t> pairColumns;       // schema index of each mapped pair on this side
     std::vector<ValueType> compareTypes;        // per pair: common type for comparison
     std::vector<std::size_t> correlationPairs;  // pair indices whose values correlate new items
+    // Non-empty (the connection's state id): with no mapped key, never-seen items correlate by
+    // origin: the origin a record carries when it names this connection (Ferry made it from
+    // the other side), otherwise the record's own (see originOf()).
+    std::string originStateId;
     std::optional<std::size_t> modifiedColumn;  // newest-wins
     bool storeValues = false;                   // keep values of differing records (a source)
     // Change tracking: read through Provider::readChanges() from this token ("" = full read
@@ -35,6 +39,10 @@ struct SideSetup {
     bool changeTracking = false;
     std::string deltaToken;
 };
+
+// The stable identity of a record Ferry copies to the other side (WriteItem::origin):
+// "<state id>/<left|right>/<key in display form>".
+std::string originOf(const std::string& stateId, Side side, const std::vector<Value>& key);
 
 // Converts a value for comparison with, or writing to, a column of `target` type. Text that
 // parses as the target type is converted; anything else is returned unchanged.

@@ -423,9 +423,20 @@ void Run::prepareSides() {
             "disagree; a conflict between edits made close together may go either way");
     }
     if (m_leftSetup.correlationPairs.empty()) {
+        // Without a mapped key, a side that keeps origins still lets a rerun after a crash find
+        // the records it made but never committed to the state store.
+        const bool origins = (writesLeft && m_left->capabilities().recordsOrigin) ||
+                             (writesRight && m_right->capabilities().recordsOrigin);
+        if (origins) {
+            m_leftSetup.originStateId = m_rightSetup.originStateId = stateId(m_document);
+        }
         m_report.warnings.push_back(
-            "neither side's primary key is mapped: items never synchronized before cannot be "
-            "matched across sides, so a first run into a non-empty target may duplicate them");
+            origins ? "neither side's primary key is mapped: items never synchronized before are "
+                      "matched across sides only when Ferry created them, so a first run into a "
+                      "non-empty target may duplicate the others"
+                    : "neither side's primary key is mapped: items never synchronized before "
+                      "cannot be matched across sides, so a first run into a non-empty target "
+                      "may duplicate them");
     }
 
     // Sides this run may write must be writable.
@@ -937,8 +948,8 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
         } else {
             // The source record's identity, stable across runs (see WriteItem::origin).
             const bool fromLeft = side == Side::Right;
-            write.origin = m_stateId + (fromLeft ? "/left/" : "/right/") +
-                           displayKey(fromLeft ? item.leftKey : item.rightKey, {});
+            write.origin = engine::originOf(m_stateId, fromLeft ? Side::Left : Side::Right,
+                                            codec::decode(fromLeft ? item.leftKey : item.rightKey));
         }
         if (op != WriteOp::Delete) {
             const std::size_t pairCount = m_pairs.size();

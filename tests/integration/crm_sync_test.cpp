@@ -319,20 +319,6 @@ protected:
         return std::make_unique<ChildProcess>(command);
     }
 
-    // Waits until `reached()` or the process ends; polling is the point of this test.
-    template <typename Predicate>
-    void killWhen(ChildProcess& child, Predicate reached, const std::string& name) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-        while (!reached() && child.running() && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval
-        }
-        ASSERT_TRUE(child.running()) << "the run ended before it was killed\n"
-                                     << readFile(m_dir / (name + ".err"));
-        child.signal(SIGKILL);
-        const int status = child.wait();
-        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    }
-
     Json finishWithFerry(const std::string& name) {
         auto child = startFerry(name);
         const int status = child->wait();
@@ -372,7 +358,7 @@ TEST_F(CrmKillTest, SqlToCrmKilledMidRunCreatesNoDuplicateAccounts) {
         auto child = startFerry("killed");
         killWhen(
             *child, [&] { return m_crm->stats().writes >= static_cast<std::uint64_t>(threshold); },
-            "killed");
+            m_dir / "killed.err");
     }
     const Json report = finishWithFerry("resumed");
     EXPECT_EQ(report.value("status", ""), "succeeded") << report.dump(2);
@@ -403,7 +389,7 @@ TEST_F(CrmKillTest, CrmToSqlKilledMidRunCreatesNoDuplicateRows) {
                 return std::stoi(psql("SELECT count(*) FROM " + m_table + ";").at(0).at(0)) >=
                        threshold;
             },
-            "killed");
+            m_dir / "killed.err");
     }
     const Json report = finishWithFerry("resumed");
     EXPECT_EQ(report.value("status", ""), "succeeded") << report.dump(2);

@@ -33,6 +33,7 @@ public:
         caps.defaultPageSize = 7;  // small pages exercise paging
         caps.supportsChangeTracking = m_table.changeTracking;
         caps.supportsKeyedRead = m_table.keyedRead;
+        caps.recordsOrigin = m_table.recordsOrigin;
         return caps;
     }
 
@@ -165,6 +166,9 @@ private:
                     }
                 }
                 assign(record, batch.columns, item.values);
+                if (m_table.recordsOrigin) {
+                    record.origin = item.origin;
+                }
                 outcome.key = m_table.keyValues(record);
                 const std::string key = m_table.keyOf(outcome.key);
                 if (m_table.rows.count(key) != 0) {
@@ -178,6 +182,9 @@ private:
                 }
             }
             outcomes.push_back(std::move(outcome));
+        }
+        if (m_table.writeCalls == m_table.loseConnectionOnWriteCall) {
+            throw Error(ErrorCode::ConnectionFailed, "connection lost after the batch was applied");
         }
         return outcomes;
     }

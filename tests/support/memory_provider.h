@@ -33,6 +33,10 @@ struct MemoryTable {
     std::size_t keyedReads = 0;
     std::size_t keysAskedFor = 0;
     std::size_t plainReads = 0;  // read() calls
+    bool recordsOrigin = false;  // inserts keep WriteItem::origin, reads return it
+    // A crash stand-in: the write call with this number (1-based) applies its items, then
+    // throws ConnectionFailed, so the engine never learns their outcomes. 0 = never.
+    std::size_t loseConnectionOnWriteCall = 0;
 
     std::string keyOf(const std::vector<Value>& keyValues) const;
     std::vector<Value> keyValues(const Record& record) const;

@@ -16,6 +16,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "ferry/connection_string.h"
 
@@ -102,6 +103,20 @@ bool ChildProcess::running() {
 
 void ChildProcess::signal(int number) {
     ::kill(m_pid, number);
+}
+
+void killWhen(ChildProcess& child, const std::function<bool()>& reached,
+              const std::filesystem::path& errFile, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!reached() && child.running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval
+    }
+    ASSERT_TRUE(child.running()) << "the run ended before it was killed\n" << readFile(errFile);
+    ASSERT_TRUE(reached()) << "the run did not get there within " << limit.count() << " s\n"
+                           << readFile(errFile);
+    child.signal(SIGKILL);
+    const int status = child.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "wait status " << status;
 }
 
 int ChildProcess::wait() {

@@ -1,7 +1,9 @@
 // Helpers shared by the test suites: temporary folders, the test PostgreSQL server, processes.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,13 @@ private:
     int m_status = 0;
     bool m_running = true;
 };
+
+// Polls `reached` (the test's own progress check, e.g. writes the server counted) every 10 ms
+// until it holds, then kills `child` with SIGKILL. Fails the test when the child ended first,
+// when `limit` passed, or when the kill did not end it; `errFile` (its standard error) is shown.
+void killWhen(ChildProcess& child, const std::function<bool()>& reached,
+              const std::filesystem::path& errFile,
+              std::chrono::seconds limit = std::chrono::minutes(3));
 
 // The text in single quotes for a POSIX shell.
 std::string quote(const std::string& text);

@@ -711,6 +711,66 @@ TEST_F(EngineTest, InsertsCarryAStableOriginOfTheSourceRecord) {
     EXPECT_NE(origins[3].find("/left/2"), std::string::npos) << origins[3];
 }
 
+// A target that makes its own keys and has no column for the source key (a SharePoint list):
+// the connection drops after a batch was applied but before its outcomes were committed.
+class CrashedInsertTest : public EngineTest {
+public:
+    void SetUp() override {
+        EngineTest::SetUp();
+        Schema target;
+        target.columns = {column("rid", ValueType::Int, true, true),
+                          column("name", ValueType::String), column("amount", ValueType::Int)};
+        m_db.create("R", target);
+        m_document.right.modifiedColumn.clear();
+        m_document.direction = Direction::LeftToRight;
+        for (std::int64_t id = 1; id <= kRows; ++id) {
+            put(Side::Left, id, "n" + std::to_string(id), id);
+        }
+    }
+
+    // Runs into a connection that drops on the second write call, then runs again.
+    RunReport crashThenRerun() {
+        table(Side::Right).loseConnectionOnWriteCall = 2;
+        const auto crashed = run();
+        EXPECT_NE(crashed.status, RunStatus::Succeeded);
+        EXPECT_GT(table(Side::Right).rows.size(), 100U) << "the second batch was applied";
+        table(Side::Right).loseConnectionOnWriteCall = 0;
+        return run();
+    }
+
+    // How many target records each source name has.
+    std::map<std::string, int> copies() {
+        std::map<std::string, int> counts;
+        for (const auto& [key, record] : table(Side::Right).rows) {
+            ++counts[record.values[1].asString()];
+        }
+        return counts;
+    }
+
+    static constexpr std::int64_t kRows = 250;
+};
+
+TEST_F(CrashedInsertTest, RerunFindsTheUncommittedRecordsByTheirOrigin) {
+    table(Side::Right).recordsOrigin = true;
+    const auto report = crashThenRerun();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, 0U) << "the records of the lost batch are found, not copied";
+    const auto counts = copies();
+    EXPECT_EQ(counts.size(), static_cast<std::size_t>(kRows));
+    for (const auto& [name, count] : counts) {
+        EXPECT_EQ(count, 1) << name;
+    }
+    const auto rerun = run();
+    EXPECT_EQ(rerun.right.inserted + rerun.right.updated + rerun.right.deleted, 0U);
+}
+
+TEST_F(CrashedInsertTest, WithoutOriginsTheUncommittedRecordsAreDuplicated) {
+    const auto report = crashThenRerun();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(table(Side::Right).rows.size(), static_cast<std::size_t>(kRows + 100))
+        << "what origins prevent: the batch the crash hid is written twice";
+}
+
 // A one-way rerun whose source reads a delta reads the target only where the delta points.
 class KeyedTargetTest : public EngineTest {
 public:
@@ -785,6 +845,51 @@ TEST_F(EngineTest, SparsePagesFindTheirStateItems) {
     EXPECT_EQ(report.right.inserted, 0U);
     EXPECT_EQ(rows(Side::Right), rows(Side::Left));
     EXPECT_EQ(run().right.updated, 0U);
+}
+
+TEST(MappingTest, AutoMappingFallsBackToDisplayNames) {
+    Schema crm;
+    crm.columns = {column("accountid", ValueType::Guid, true),
+                   column("accountnumber", ValueType::String), column("name", ValueType::String)};
+    Schema list;
+    Column number = column("Account_x0020_Number", ValueType::String);
+    number.displayName = "Account Number";
+    Column named = column("name", ValueType::String);  // a name match wins over a display name
+    Column title = column("Title", ValueType::String);
+    title.displayName = "Name";
+    list.columns = {column("ID", ValueType::Int, true, true), title, number, named};
+    MappingConfig mapping;
+    const auto pairs = resolveMapping(mapping, crm, list);
+    ASSERT_EQ(pairs.size(), 2U);
+    EXPECT_EQ(pairs[0].leftName, "name");
+    EXPECT_EQ(pairs[0].rightName, "name");
+    EXPECT_EQ(pairs[1].leftName, "accountnumber");
+    EXPECT_EQ(pairs[1].rightName, "Account_x0020_Number");
+}
+
+TEST(MappingTest, ColumnsForANewEntityFollowTheMapping) {
+    Schema source = accountSchema();
+    source.columns[1].choices = {"x", "y"};
+    MappingConfig mapping;
+    mapping.columns = {{"name", "Title"}};
+    mapping.excludeLeft = {"modified"};
+    auto columns = columnsForNewEntity(mapping, source, Side::Left);
+    ASSERT_EQ(columns.size(), 3U);
+    EXPECT_EQ(columns[0].name, "Title");
+    EXPECT_EQ(columns[0].choices, (std::vector<std::string>{"x", "y"}));
+    EXPECT_EQ(columns[1].name, "id");
+    EXPECT_TRUE(columns[1].key);
+    EXPECT_EQ(columns[2].name, "amount");
+
+    mapping.autoMap = false;
+    EXPECT_EQ(columnsForNewEntity(mapping, source, Side::Left).size(), 1U);
+    // Read from the right: the pairs' left names are the new names.
+    mapping.columns = {{"label", "name"}};
+    columns = columnsForNewEntity(mapping, source, Side::Right);
+    ASSERT_EQ(columns.size(), 1U);
+    EXPECT_EQ(columns[0].name, "label");
+    mapping.columns = {{"name", "missing"}};
+    EXPECT_THROW(columnsForNewEntity(mapping, source, Side::Right), Error);
 }
 
 }  // namespace
