@@ -509,6 +509,44 @@ TEST_F(CliE2eTest, SqliteToPostgresFirstSyncMatchesValueForValueAndRerunWritesNo
     expectSameRows(sqliteCustomerRows(source), pgCustomerRows(table), "PostgreSQL after rerun");
 }
 
+// `ferry create-target` makes the PostgreSQL table from the SQLite columns; the run fills it.
+TEST_F(CliE2eTest, CreateTargetMakesTheTableThatTheFirstRunFills) {
+    const fs::path source = sqliteCustomers("source.db", 300);
+    const std::string table = pgTable("created");
+    const fs::path document = writeDocument(
+        "create",
+        documentJson(
+            "Customers into a new table", "left-to-right", "skip",
+            entityJson("Source", sqliteConnectionString(source), "SELECT * FROM customers"),
+            entityJson("Target", pgServer().odbcWithoutPassword, "SELECT * FROM " + table)));
+
+    auto result = ferry("create-target " + quote(document.string()) + " --dry-run");
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("Nothing was created"), std::string::npos) << result.out;
+    EXPECT_TRUE(psql("SELECT 1 FROM pg_tables WHERE tablename = '" + table + "';").empty());
+
+    result = ferry("create-target " + quote(document.string()));
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_NE(result.out.find("id → BIGINT, primary key"), std::string::npos) << result.out;
+    EXPECT_EQ(
+        psql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+             "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND i.indrelid = '" +
+             table + "'::regclass;"),
+        (Rows{{"id"}}));
+
+    result = ferry("create-target " + quote(document.string()));
+    EXPECT_EQ(result.exitCode, 2) << result.out;
+    EXPECT_NE(result.err.find("already exists"), std::string::npos) << result.err;
+
+    const auto [code, report] = runJson(document);
+    ASSERT_EQ(code, 0) << report.dump(2);
+    EXPECT_EQ(count(report, "right", "inserted"), 300U);
+    expectSameRows(sqliteCustomerRows(source), pgCustomerRows(table), "the created table");
+    const auto [again, rerun] = runJson(document);
+    ASSERT_EQ(again, 0) << rerun.dump(2);
+    EXPECT_EQ(writes(rerun, "right"), 0U) << rerun.dump(2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Directions and conflict policies
 

@@ -514,6 +514,315 @@ TEST_F(SharePointProviderTest, VerifyDiagnosesCredentialsListsAndHosts) {
     EXPECT_EQ(host.code(), ErrorCode::ConnectionFailed) << host.fullText();
 }
 
+WriteItem insertWithOrigin(std::vector<Value> values, std::string origin) {
+    WriteItem item = insertItem(std::move(values));
+    item.origin = std::move(origin);
+    return item;
+}
+
+// Origins: a rerun after a crash must find the items a run inserted but never recorded.
+TEST_F(SharePointProviderTest, InsertsKeepTheirOriginInAHiddenFieldMadeOnce) {
+    auto provider = open(accounts());
+    EXPECT_TRUE(provider->capabilities().recordsOrigin);
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    batch.items.push_back(insertWithOrigin({Value("Contoso")}, "crm/left/{a1}"));
+    batch.items.push_back(insertWithOrigin({Value("Fabrikam")}, "crm/left/{b2}"));
+    batch.items.push_back(insertItem({Value("No origin")}));
+    const auto outcomes = provider->write(batch);
+    for (const auto& outcome : outcomes) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    auto stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 3u);
+    EXPECT_EQ(stored[0]["FerryOrigin"], "crm/left/{a1}") << "the list got the field";
+    EXPECT_TRUE(stored[2]["FerryOrigin"].is_null());
+
+    // Another run (a new provider): the field is found, not made again; reads return origins
+    // and never show the field as a column.
+    auto rerun = open(accounts());
+    const Schema& schema = rerun->describe();
+    EXPECT_EQ(schema.find("FerryOrigin"), nullptr);
+    WriteBatch more;
+    more.columns = {"Title"};
+    more.items.push_back(insertWithOrigin({Value("Northwind")}, "crm/left/{c3}"));
+    more.items.push_back(updateItem(outcomes[0].key[0].asInt(), {Value("Contoso Ltd")}));
+    for (const auto& outcome : rerun->write(more)) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 4u);
+    EXPECT_FALSE(stored[3].contains("FerryOrigin0")) << "the field was made a second time";
+    EXPECT_EQ(stored[3]["FerryOrigin"], "crm/left/{c3}");
+    EXPECT_EQ(stored[0]["FerryOrigin"], "crm/left/{a1}") << "updates keep the origin";
+
+    std::map<std::string, std::string> origins;  // title -> origin
+    const std::size_t title = schema.indexOf("Title").value();
+    for (const auto& record : readAll(*rerun)) {
+        origins[record.values[title].asString()] = record.origin;
+    }
+    EXPECT_EQ(origins, (std::map<std::string, std::string>{{"Contoso Ltd", "crm/left/{a1}"},
+                                                           {"Fabrikam", "crm/left/{b2}"},
+                                                           {"No origin", ""},
+                                                           {"Northwind", "crm/left/{c3}"}}));
+    // Delta reads carry them too.
+    std::vector<Record> changed;
+    const auto first = rerun->readChanges(
+        "",
+        [&changed](std::vector<Record>& page) {
+            for (auto& record : page) {
+                changed.push_back(std::move(record));
+            }
+            return true;
+        },
+        [](std::vector<std::vector<Value>>&) { return true; });
+    ASSERT_EQ(changed.size(), 4u);
+    EXPECT_EQ(changed[1].origin, "crm/left/{b2}");
+    WriteBatch late;
+    late.columns = {"Title"};
+    late.items.push_back(insertWithOrigin({Value("Late")}, "crm/left/{d4}"));
+    ASSERT_TRUE(rerun->write(late).at(0).ok);
+    changed.clear();
+    const auto second = rerun->readChanges(
+        first.deltaToken,
+        [&changed](std::vector<Record>& page) {
+            for (auto& record : page) {
+                changed.push_back(std::move(record));
+            }
+            return true;
+        },
+        [](std::vector<std::vector<Value>>&) { return true; });
+    EXPECT_TRUE(second.delta);
+    ASSERT_EQ(changed.size(), 1u);
+    EXPECT_EQ(changed[0].origin, "crm/left/{d4}");
+}
+
+TEST_F(SharePointProviderTest, OriginFieldNoneAddsNoField) {
+    auto provider = open(accounts("OriginField=none"));
+    EXPECT_FALSE(provider->capabilities().recordsOrigin);
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    batch.items.push_back(insertWithOrigin({Value("Contoso")}, "crm/left/{a1}"));
+    ASSERT_TRUE(provider->write(batch).at(0).ok);
+    const auto stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_FALSE(stored[0].contains("FerryOrigin"));
+    EXPECT_TRUE(readAll(*provider).at(0).origin.empty());
+
+    const Error bad = errorOf([&] { open(accounts("OriginField=Ferry Origin"))->verify(); });
+    EXPECT_EQ(bad.code(), ErrorCode::InvalidConnectionString) << bad.fullText();
+}
+
+// A user who may add items but not change the list: inserts go on without origins.
+TEST_F(SharePointProviderTest, AnOriginFieldSharePointRefusesOnlyDegrades) {
+    m_service->setSchemaLocked(true);
+    auto provider = open(accounts());
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    batch.items.push_back(insertWithOrigin({Value("Contoso")}, "crm/left/{a1}"));
+    batch.items.push_back(insertWithOrigin({Value("Fabrikam")}, "crm/left/{b2}"));
+    for (const auto& outcome : provider->write(batch)) {
+        EXPECT_TRUE(outcome.ok) << outcome.error;
+    }
+    ASSERT_TRUE(provider->write(batch).at(0).ok) << "a second batch does not fail either";
+    const auto stored = m_service->items("Accounts");
+    ASSERT_EQ(stored.size(), 4u);
+    EXPECT_FALSE(stored[0].contains("FerryOrigin"));
+}
+
+std::vector<Column> everyTypeColumns() {
+    const auto column = [](std::string name, ValueType type, std::int64_t length = 0) {
+        Column c;
+        c.name = std::move(name);
+        c.displayName = c.name;
+        c.type = type;
+        c.length = length;
+        return c;
+    };
+    std::vector<Column> columns;
+    columns.push_back(column("Account Number", ValueType::String, 100));
+    columns.back().key = true;
+    columns.back().nullable = false;
+    columns.push_back(column("name", ValueType::String, 50));
+    columns.back().displayName = "Full name";
+    columns.push_back(column("Description", ValueType::String));  // no length: a Note
+    columns.push_back(column("Employees", ValueType::Int));
+    columns.push_back(column("Revenue", ValueType::Decimal));
+    columns.back().nativeType = "Money";
+    columns.push_back(column("Rating", ValueType::Decimal));
+    columns.push_back(column("Active", ValueType::Bool));
+    columns.push_back(column("Opened", ValueType::DateTime));
+    columns.push_back(column("Birthday", ValueType::Date));
+    columns.push_back(column("ExternalId", ValueType::Guid));
+    columns.push_back(column("Industry", ValueType::String));
+    columns.back().nativeType = "formatted label";
+    columns.back().choices = {"Retail", "Banking"};
+    columns.push_back(column("Category", ValueType::String));
+    columns.back().nativeType = "formatted label";
+    columns.push_back(column("Photo", ValueType::Binary));
+    return columns;
+}
+
+TEST_F(SharePointProviderTest, CreatesAListFromASchemaAndRoundTripsEveryType) {
+    auto provider = open(settings(m_service->siteUrl() + "/Lists/Contacts/AllItems.aspx"));
+    ASSERT_TRUE(provider->capabilities().canCreateEntity);
+    EXPECT_FALSE(provider->entityExists());
+    const std::vector<Column> columns = everyTypeColumns();
+    const CreatedEntity created = provider->createEntity(columns);
+    EXPECT_TRUE(provider->entityExists());
+    EXPECT_EQ(created.name, "list 'Contacts'");
+    ASSERT_EQ(created.columns.size(), columns.size() + 1) << "and the origin field";
+    const auto line = [&](const std::string& prefix) {
+        for (const auto& text : created.columns) {
+            if (text.rfind(prefix + " → ", 0) == 0) {
+                return text;
+            }
+        }
+        return std::string("(no line for " + prefix + ")");
+    };
+    EXPECT_EQ(line("Account Number"),
+              "Account Number → Text(100), indexed, unique (internal name Account_x0020_Number)");
+    EXPECT_EQ(line("name"), "name → Text(50)");
+    EXPECT_EQ(line("Description"), "Description → Note");
+    EXPECT_EQ(line("Employees"), "Employees → Number");
+    EXPECT_EQ(line("Revenue"), "Revenue → Currency");
+    EXPECT_EQ(line("Opened"), "Opened → DateTime");
+    EXPECT_EQ(line("Birthday"), "Birthday → DateTime (date only)");
+    EXPECT_EQ(line("ExternalId"), "ExternalId → Text(36)");
+    EXPECT_EQ(line("Industry"), "Industry → Choice (Retail, Banking)");
+    EXPECT_EQ(line("Category"), "Category → Choice (any value)");
+    EXPECT_EQ(line("Photo"), "Photo → Note");
+    const auto noted = [&](const std::string& part) {
+        return std::any_of(created.notes.begin(), created.notes.end(),
+                           [&](const std::string& n) { return n.find(part) != std::string::npos; });
+    };
+    EXPECT_TRUE(noted("base64"));
+    EXPECT_TRUE(noted("Title column was made optional"));
+
+    const Error again = errorOf([&] { provider->createEntity(columns); });
+    EXPECT_EQ(again.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(again.message(), "the list 'Contacts' already exists");
+
+    // The list as the provider now describes it.
+    auto fresh = open(settings(m_service->siteUrl() + "/Lists/Contacts/AllItems.aspx"));
+    const Schema& schema = fresh->describe();
+    const Column* number = schema.find("Account_x0020_Number");
+    ASSERT_NE(number, nullptr);
+    EXPECT_EQ(number->displayName, "Account Number");
+    EXPECT_EQ(number->length, 100);
+    ASSERT_NE(schema.find("name"), nullptr) << "internal name from the column name";
+    EXPECT_EQ(schema.find("name")->displayName, "Full name") << "then retitled";
+    EXPECT_EQ(schema.find("Revenue")->type, ValueType::Decimal);
+    EXPECT_EQ(schema.find("Birthday")->type, ValueType::Date);
+    EXPECT_EQ(schema.find("Industry")->choices, (std::vector<std::string>{"Retail", "Banking"}));
+    EXPECT_EQ(schema.find("FerryOrigin"), nullptr);
+
+    // Every type through the provider and back.
+    WriteBatch batch;
+    for (const auto& c : columns) {
+        batch.columns.push_back(c.name);
+    }
+    const std::vector<Value> full = {
+        Value("A-100"),
+        Value("Ada Lovelace"),
+        Value(std::string("Line one\nLine two, with \"quotes\" and ünïcödé")),
+        Value(std::int64_t{1234}),
+        Value(*parseDecimal("98765.4321")),
+        Value(*parseDecimal("4.75")),
+        Value(true),
+        Value(*parseDateTime("2024-02-29T13:45:59Z")),
+        Value(*parseDate("1815-12-10")),
+        Value(*parseGuid("6F9619FF-8B86-D011-B42D-00C04FC964FF")),
+        Value("Banking"),
+        Value("Anything at all"),
+        Value(Binary{{0x00, 0xFF, 0x10, 0x80}})};
+    std::vector<Value> sparse(columns.size());
+    sparse[0] = Value("A-200");
+    batch.items.push_back(insertWithOrigin(full, "src/left/100"));
+    batch.items.push_back(insertWithOrigin(sparse, "src/left/200"));
+    batch.items.push_back(
+        insertItem({Value("A-100"), Value(), Value(), Value(), Value(), Value(), Value(), Value(),
+                    Value(), Value(), Value(), Value(), Value()}));
+    const auto outcomes = fresh->write(batch);
+    ASSERT_EQ(outcomes.size(), 3u);
+    ASSERT_TRUE(outcomes[0].ok) << outcomes[0].error;
+    ASSERT_TRUE(outcomes[1].ok) << outcomes[1].error;
+    EXPECT_FALSE(outcomes[2].ok) << "the key column is unique";
+    EXPECT_EQ(outcomes[2].errorCode, ErrorCode::ConstraintViolation) << outcomes[2].error;
+
+    const auto rows = readAll(*fresh);
+    ASSERT_EQ(rows.size(), 2u);
+    const auto read = [&](std::size_t row, const std::string& name) {
+        const auto index = schema.indexOf(name == "Account Number" ? "Account_x0020_Number" : name);
+        EXPECT_TRUE(index.has_value()) << name;
+        return index ? rows[row].values[*index] : Value();
+    };
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        const Value got = read(0, columns[c].name);
+        if (columns[c].type == ValueType::Binary) {
+            EXPECT_EQ(got, Value("AP8QgA==")) << "binary is kept as base64";
+        } else {
+            // Same value; numbers come back as SharePoint's numbers (canonical compares them).
+            EXPECT_EQ(got.canonical(), full[c].canonical()) << columns[c].name;
+        }
+        if (c > 0) {
+            EXPECT_TRUE(read(1, columns[c].name).isNull()) << columns[c].name;
+        }
+    }
+    EXPECT_EQ(read(0, "Birthday"), full[8]) << "a date stays a date";
+    EXPECT_EQ(read(0, "Revenue"), full[4]) << "money stays exact";
+    EXPECT_EQ(rows[0].origin, "src/left/100");
+    EXPECT_EQ(rows[1].origin, "src/left/200");
+}
+
+TEST_F(SharePointProviderTest, ATitleColumnTakesTheListsOwnTitle) {
+    auto provider = open(settings(m_service->siteUrl(), "List=Projects;OriginField=none"));
+    Column title;
+    title.name = "title";
+    title.type = ValueType::String;
+    title.length = 200;
+    title.nullable = false;
+    Column budget;
+    budget.name = "Budget";
+    budget.type = ValueType::Decimal;
+    budget.nativeType = "money";
+    const CreatedEntity created = provider->createEntity({title, budget});
+    EXPECT_EQ(created.columns,
+              (std::vector<std::string>{"title → Text(255) (the list's own Title column, required)",
+                                        "Budget → Currency"}));
+    const Schema& schema = provider->describe();
+    EXPECT_FALSE(schema.find("Title")->nullable) << "a required source column stays required";
+    EXPECT_EQ(schema.find("title0"), nullptr);
+    WriteBatch batch;
+    batch.columns = {"Title", "Budget"};
+    batch.items.push_back(insertItem({Value("Apollo"), Value(*parseDecimal("25000000.5"))}));
+    ASSERT_TRUE(provider->write(batch).at(0).ok);
+    EXPECT_EQ(m_service->items("Projects").at(0)["Title"], "Apollo");
+}
+
+TEST_F(SharePointProviderTest, CreateEntityExplainsWhatItCannotDo) {
+    Column column;
+    column.name = "Name";
+    column.length = 40;
+    m_service->setSchemaLocked(true);
+    const Error denied = errorOf(
+        [&] { open(settings(m_service->siteUrl(), "List=Locked"))->createEntity({column}); });
+    EXPECT_EQ(denied.code(), ErrorCode::AuthenticationFailed) << denied.fullText();
+    EXPECT_NE(denied.message().find("Locked"), std::string::npos) << denied.fullText();
+    m_service->setSchemaLocked(false);
+
+    const Error exists = errorOf([&] { open(accounts())->createEntity({column}); });
+    EXPECT_EQ(exists.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(exists.message(), "the list 'Accounts' already exists");
+
+    const Error library = errorOf([&] {
+        open(settings(m_service->siteUrl() + "/Shared Documents/Forms/AllItems.aspx"))
+            ->createEntity({column});
+    });
+    EXPECT_EQ(library.code(), ErrorCode::InvalidArgument) << library.fullText();
+    EXPECT_TRUE(open(accounts())->entityExists());
+}
+
 // App-only access with a certificate (SharePoint refuses client secrets): the provider signs a
 // client assertion with the PEM's key and reads and writes with the token it gets.
 TEST_F(SharePointProviderTest, AppOnlyAccessWithACertificate) {

@@ -116,5 +116,45 @@ TEST(OdbcDialect, GenericDialectStaysPortable) {
     EXPECT_EQ(generic.limitedSelect("SELECT * FROM t", 5), "SELECT * FROM t");
 }
 
+Column newColumn(std::string name, ValueType type, std::int64_t length = 0, bool key = false) {
+    Column column;
+    column.name = std::move(name);
+    column.type = type;
+    column.length = length;
+    column.key = key;
+    column.nullable = !key;
+    return column;
+}
+
+TEST(OdbcDialect, CreateTableMapsEveryTypeAndTheKey) {
+    const std::vector<Column> columns = {newColumn("accountid", ValueType::Guid, 0, true),
+                                         newColumn("name", ValueType::String, 160),
+                                         newColumn("notes", ValueType::String),
+                                         newColumn("revenue", ValueType::Decimal),
+                                         newColumn("employees", ValueType::Int),
+                                         newColumn("active", ValueType::Bool),
+                                         newColumn("modifiedon", ValueType::DateTime)};
+    EXPECT_EQ(
+        Dialect(DialectKind::SqlServer).createTableStatement(name({"dbo", "Accounts"}), columns),
+        "CREATE TABLE [dbo].[Accounts] ([accountid] UNIQUEIDENTIFIER NOT NULL, [name] "
+        "NVARCHAR(160), [notes] NVARCHAR(MAX), [revenue] DECIMAL(38,10), [employees] BIGINT, "
+        "[active] BIT, [modifiedon] DATETIME2(7), PRIMARY KEY ([accountid]))");
+    EXPECT_EQ(Dialect(DialectKind::PostgreSql).createTableStatement(name({"Accounts"}), columns),
+              "CREATE TABLE \"accounts\" (\"accountid\" UUID NOT NULL, \"name\" VARCHAR(160), "
+              "\"notes\" TEXT, \"revenue\" NUMERIC(38,10), \"employees\" BIGINT, \"active\" "
+              "BOOLEAN, \"modifiedon\" TIMESTAMP(6), PRIMARY KEY (\"accountid\"))");
+    Column money = newColumn("revenue", ValueType::Decimal);
+    money.precision = 19;
+    money.scale = 4;
+    EXPECT_EQ(Dialect(DialectKind::MySql).columnType(money), "DECIMAL(19,4)");
+    // Keys need an indexable type where text is unbounded by default.
+    EXPECT_EQ(
+        Dialect(DialectKind::SqlServer).columnType(newColumn("code", ValueType::String, 0, true)),
+        "NVARCHAR(450)");
+    EXPECT_EQ(Dialect(DialectKind::MySql).columnType(newColumn("code", ValueType::String, 0, true)),
+              "VARCHAR(450)");
+    EXPECT_EQ(Dialect(DialectKind::Sqlite).columnType(newColumn("id", ValueType::Guid)), "TEXT");
+}
+
 }  // namespace
 }  // namespace ferry::odbc

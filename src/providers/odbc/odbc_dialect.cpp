@@ -254,6 +254,150 @@ std::string Dialect::deleteStatement(const TableName& table,
            joinQuoted(*this, keyColumns, " AND ", " = ?");
 }
 
+std::string Dialect::columnType(const Column& column) const {
+    const auto sized = [&column](const char* type, std::int64_t limit, const char* unlimited) {
+        return column.length > 0 && column.length <= limit
+                   ? std::string(type) + "(" + std::to_string(column.length) + ")"
+                   : std::string(unlimited);
+    };
+    const auto decimal = [&column](const char* type) {
+        // Money and decimals without a declared precision keep 4 places (Dataverse money).
+        const int precision = column.precision > 0 ? std::min(column.precision, 38) : 38;
+        const int scale = column.precision > 0 ? std::min(column.scale, precision) : 10;
+        return std::string(type) + "(" + std::to_string(precision) + "," + std::to_string(scale) +
+               ")";
+    };
+    // A key column needs a bounded type on SQL Server and MySQL (no index on MAX/TEXT).
+    const std::int64_t keyLength = column.key && column.length <= 0 ? 450 : 0;
+    switch (m_kind) {
+        case DialectKind::SqlServer:
+            switch (column.type) {
+                case ValueType::Bool:
+                    return "BIT";
+                case ValueType::Int:
+                    return "BIGINT";
+                case ValueType::Double:
+                    return "FLOAT";
+                case ValueType::Decimal:
+                    return decimal("DECIMAL");
+                case ValueType::DateTime:
+                    return "DATETIME2(7)";
+                case ValueType::Date:
+                    return "DATE";
+                case ValueType::Guid:
+                    return "UNIQUEIDENTIFIER";
+                case ValueType::Binary:
+                    return "VARBINARY(MAX)";
+                default:
+                    return keyLength > 0 ? "NVARCHAR(450)"
+                                         : sized("NVARCHAR", 4000, "NVARCHAR(MAX)");
+            }
+        case DialectKind::PostgreSql:
+            switch (column.type) {
+                case ValueType::Bool:
+                    return "BOOLEAN";
+                case ValueType::Int:
+                    return "BIGINT";
+                case ValueType::Double:
+                    return "DOUBLE PRECISION";
+                case ValueType::Decimal:
+                    return decimal("NUMERIC");
+                case ValueType::DateTime:
+                    return "TIMESTAMP(6)";
+                case ValueType::Date:
+                    return "DATE";
+                case ValueType::Guid:
+                    return "UUID";
+                case ValueType::Binary:
+                    return "BYTEA";
+                default:
+                    return sized("VARCHAR", 10485760, "TEXT");
+            }
+        case DialectKind::Sqlite:
+            switch (column.type) {
+                case ValueType::Bool:
+                    return "BOOLEAN";
+                case ValueType::Int:
+                    return "INTEGER";
+                case ValueType::Double:
+                    return "REAL";
+                case ValueType::Decimal:
+                    return decimal("NUMERIC");
+                case ValueType::DateTime:
+                    return "DATETIME";
+                case ValueType::Date:
+                    return "DATE";
+                case ValueType::Binary:
+                    return "BLOB";
+                default:
+                    return sized("VARCHAR", 1000000000, "TEXT");
+            }
+        case DialectKind::MySql:
+            switch (column.type) {
+                case ValueType::Bool:
+                    return "BOOLEAN";
+                case ValueType::Int:
+                    return "BIGINT";
+                case ValueType::Double:
+                    return "DOUBLE";
+                case ValueType::Decimal:
+                    return decimal("DECIMAL");
+                case ValueType::DateTime:
+                    return "DATETIME(6)";
+                case ValueType::Date:
+                    return "DATE";
+                case ValueType::Guid:
+                    return "CHAR(36)";
+                case ValueType::Binary:
+                    return "LONGBLOB";
+                default:
+                    return keyLength > 0 ? "VARCHAR(450)" : sized("VARCHAR", 16383, "LONGTEXT");
+            }
+        case DialectKind::Generic:
+            break;
+    }
+    switch (column.type) {
+        case ValueType::Bool:
+            return "BOOLEAN";
+        case ValueType::Int:
+            return "BIGINT";
+        case ValueType::Double:
+            return "DOUBLE PRECISION";
+        case ValueType::Decimal:
+            return decimal("DECIMAL");
+        case ValueType::DateTime:
+            return "TIMESTAMP";
+        case ValueType::Date:
+            return "DATE";
+        case ValueType::Guid:
+            return "CHAR(36)";
+        case ValueType::Binary:
+            return "BLOB";
+        default:
+            return sized("VARCHAR", 32000, "CLOB");
+    }
+}
+
+std::string Dialect::createTableStatement(const TableName& table,
+                                          const std::vector<Column>& columns) const {
+    std::string sql = "CREATE TABLE " + quoteTable(table) + " (";
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const Column& column = columns[i];
+        sql += (i > 0 ? ", " : "") + quoteIdentifier(column.name) + " " + columnType(column);
+        if (column.key || !column.nullable) {
+            sql += " NOT NULL";
+        }
+        if (column.key) {
+            keys.push_back(column.name);
+        }
+    }
+    if (!keys.empty()) {
+        sql += ", PRIMARY KEY (" + joinQuoted(*this, keys, ", ") + ")";
+    }
+    return sql + ")";
+}
+
 std::string Dialect::limitedSelect(std::string_view select, std::size_t rows) const {
     const std::string count = std::to_string(rows);
     const std::vector<std::string> words = topLevelWords(select);

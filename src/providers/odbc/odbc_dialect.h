@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/schema.h"
+
 namespace ferry::odbc {
 
 enum class DialectKind { SqlServer, PostgreSql, Sqlite, MySql, Generic };
@@ -74,6 +76,15 @@ public:
     // The select statement limited to `rows` rows: SELECT TOP (n) ... / ... LIMIT n /
     // ... FETCH FIRST n ROWS ONLY. `select` must start with SELECT.
     std::string limitedSelect(std::string_view select, std::size_t rows) const;
+
+    // The column type CREATE TABLE gives a column of this value type, e.g. NVARCHAR(100),
+    // NUMERIC(19,4), UUID. Text without a length (or longer than the system's limit for a
+    // sized column) becomes the unlimited text type.
+    std::string columnType(const Column& column) const;
+    // CREATE TABLE t (a TYPE [NOT NULL], ..., PRIMARY KEY (k)) with the key columns as the
+    // primary key when there are any.
+    std::string createTableStatement(const TableName& table,
+                                     const std::vector<Column>& columns) const;
 
     // Text columns travel as UTF-16 (SQL_C_WCHAR) except on SQLite, whose driver stores and
     // returns UTF-8 natively.

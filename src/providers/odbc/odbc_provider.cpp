@@ -166,6 +166,7 @@ ProviderCapabilities OdbcProvider::capabilities() const {
         capabilities.writable = m_select->writable;
         capabilities.whyNotWritable = m_select->whyNotWritable;
         capabilities.supportsKeyedRead = true;
+        capabilities.canCreateEntity = m_select->writable;
     }
     return capabilities;
 }
@@ -337,6 +338,51 @@ void OdbcProvider::doVerify() {
     }
     probe.closeCursor();
     describe();  // checks the primary key columns too
+}
+
+bool OdbcProvider::doEntityExists() {
+    ensureConnected();
+    const SelectStatement& statement = select();
+    Statement probe(*m_connection);
+    try {
+        probe.execDirect(
+            m_dialect->limitedSelect("SELECT * FROM " + m_dialect->quoteTable(statement.table), 0));
+    } catch (const DriverError& error) {
+        const Error problem = queryError(error, statement, redact(error.detail()));
+        if (problem.code() == ErrorCode::EntityNotFound) {
+            return false;
+        }
+        throw problem;
+    }
+    probe.closeCursor();
+    return true;
+}
+
+CreatedEntity OdbcProvider::doCreateEntity(const std::vector<Column>& columns) {
+    if (doEntityExists()) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "the table " + tableDisplay(select()) + " already exists");
+    }
+    const SelectStatement& statement = select();
+    CreatedEntity created;
+    created.name = "table " + tableDisplay(statement);
+    for (const auto& column : columns) {
+        created.columns.push_back(column.name + " → " + m_dialect->columnType(column) +
+                                  (column.key ? ", primary key" : ""));
+    }
+    const std::string sql = m_dialect->createTableStatement(statement.table, columns);
+    Statement create(*m_connection);
+    try {
+        create.execDirect(sql);
+    } catch (const DriverError& error) {
+        throw Error(
+            ErrorCode::QueryFailed,
+            "could not create the table " + tableDisplay(statement) + ": " + firstMessage(error),
+            redact(error.detail()), "check that the user may create tables there");
+    }
+    spdlog::info("odbc: created the table {} ({} columns)", tableDisplay(statement),
+                 columns.size());
+    return created;
 }
 
 Schema OdbcProvider::doDescribe() {

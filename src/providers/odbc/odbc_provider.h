@@ -42,6 +42,10 @@ private:
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override;
     // Batches of keys as `SELECT * FROM (<select>) WHERE (k = ?) OR ...`.
     void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink) override;
+    // The select statement's table: whether `SELECT * FROM it` runs.
+    bool doEntityExists() override;
+    // CREATE TABLE for the select statement's table (Dialect::createTableStatement).
+    CreatedEntity doCreateEntity(const std::vector<Column>& columns) override;
 
     struct WritePlan;
     const SelectStatement& select() const;

@@ -2,6 +2,7 @@
 #include "sharepoint_connection.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -98,6 +99,16 @@ std::vector<ConnectionKey> connectionKeys() {
                     false,
                     {},
                     {}});
+    keys.push_back({"OriginField",
+                    "The internal name of a hidden text field where Ferry notes which source "
+                    "record each item it inserts came from, so that a run interrupted after "
+                    "SharePoint created items (but before Ferry recorded them) finds them again "
+                    "instead of inserting duplicates. Ferry adds the field to the list on the "
+                    "first insert. Default: FerryOrigin; none turns this off.",
+                    false,
+                    false,
+                    {},
+                    {}});
     keys.push_back(
         {"Timeout", "Seconds to wait for one HTTP request (default 120).", false, false, {}, {}});
     keys.push_back({"VerifyTls",
@@ -156,6 +167,22 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
     settings.batchSize = positiveNumberKey(cs, "BatchSize", 100, 100);
     settings.timeout = std::chrono::seconds(positiveNumberKey(cs, "Timeout", 120, 86400));
     settings.verifyTls = net::booleanKey(cs, "VerifyTls", true);
+    settings.originField = cs.getOr("OriginField", "FerryOrigin");
+    if (net::asciiLower(settings.originField) == "none") {
+        settings.originField.clear();
+    } else {
+        const bool plain =
+            !settings.originField.empty() && settings.originField.size() <= 32 &&
+            std::isalpha(static_cast<unsigned char>(settings.originField.front())) != 0 &&
+            std::all_of(settings.originField.begin(), settings.originField.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+            });
+        if (!plain) {
+            throw invalid("OriginField '" + settings.originField + "' is not a field name",
+                          "use letters, digits and '_' (at most 32, starting with a letter), "
+                          "e.g. OriginField=FerryOrigin, or OriginField=none");
+        }
+    }
     return settings;
 }
 

@@ -19,6 +19,9 @@ struct ConnectionSettings : net::ServiceSettings {
     std::string certificateFile;  // PEM with the certificate and its private key (app-only)
     std::size_t pageSize = 5000;  // $top per page; SharePoint's maximum
     std::size_t batchSize = 100;  // operations per $batch; SharePoint's practical limit
+    // Internal name of the hidden field that keeps each inserted item's origin; empty when
+    // OriginField=none.
+    std::string originField = "FerryOrigin";
 };
 
 // The keys providerInfo() declares, with their help text.
@@ -26,7 +29,8 @@ std::vector<ConnectionKey> connectionKeys();
 
 // Reads and checks the keys. Throws Error{InvalidConnectionString} naming the key: no URL, a URL
 // that names no list (and no List), an unknown Authentication, a bad number, a missing User or
-// ClientId/CertificateFile for the chosen authentication.
+// ClientId/CertificateFile for the chosen authentication, an OriginField that is not a plain
+// internal name.
 ConnectionSettings parseConnectionSettings(const ConnectionString& connectionString);
 
 // What the token provider needs; `secret` is the password, bearer token or certificate password.

@@ -203,6 +203,8 @@ ProviderCapabilities SharePointProvider::capabilities() const {
         capabilities.maxBatchSize = 100;
     }
     capabilities.supportsChangeTracking = m_keyIsId && !m_settingsError && !m_selectError;
+    capabilities.recordsOrigin = m_connectionSettings && !m_connectionSettings->originField.empty();
+    capabilities.canCreateEntity = !m_settingsError;
     if (m_settingsError) {
         capabilities.writable = false;
         capabilities.whyNotWritable = m_settingsError->message();
@@ -373,6 +375,10 @@ std::vector<FieldInfo> SharePointProvider::fetchFields() {
     const json body = json::parse(response.body, nullptr, false);
     for (const auto& entry : itemsOf(body)) {
         fields.push_back(fieldFromJson(entry));
+        const auto format = entry.find("DisplayFormat");
+        fields.back().dateOnly = fields.back().kind == FieldKind::DateTime &&
+                                 format != entry.end() && format->is_number_integer() &&
+                                 format->get<int>() == 0;
     }
     return fields;
 }
@@ -420,13 +426,28 @@ Schema SharePointProvider::doDescribe() {
     m_fields = fetchFields();
     loadViewFilter();
     m_columns.clear();
+    m_originField.reset();
+    const std::string& originName = connectionSettings().originField;
+    for (const auto& field : m_fields) {
+        if (!originName.empty() && equalsIgnoreCase(field.internalName, originName)) {
+            m_originField = std::make_unique<FieldInfo>(field);
+        }
+    }
     const auto addField = [this](const FieldInfo& field) {
+        if (m_originField && field.internalName == m_originField->internalName) {
+            return;  // Ferry's bookkeeping: read into Record::origin, never a column
+        }
         for (const auto& plan : m_columns) {
             if (plan.field.internalName == field.internalName) {
                 return;
             }
         }
-        m_columns.push_back({field, columnFor(field)});
+        Column column = columnFor(field);
+        column.choices = field.choices;
+        if (field.kind == FieldKind::DateTime && field.dateOnly) {
+            column.type = ValueType::Date;
+        }
+        m_columns.push_back({field, std::move(column)});
     };
     const auto idField = std::find_if(m_fields.begin(), m_fields.end(), [](const FieldInfo& field) {
         return field.internalName == "ID";
@@ -521,6 +542,9 @@ std::string SharePointProvider::itemsUrl(std::size_t pageSize,
     for (std::size_t i = 0; i < m_columns.size(); ++i) {
         url += (i == 0 ? "" : ",") + encodeQueryValue(m_columns[i].column.name);
     }
+    if (m_originField) {
+        url += "," + encodeQueryValue(jsonName(*m_originField));
+    }
     std::string filter = statement.filter;
     if (!m_viewFilter.empty()) {
         filter = filter.empty() ? m_viewFilter : "(" + filter + ") and (" + m_viewFilter + ")";
@@ -566,13 +590,28 @@ std::vector<Record> SharePointProvider::parsePage(const std::string& body, std::
                 record.values.emplace_back();
                 continue;
             }
-            auto value = valueFromJson(*it, plan.field, plan.column.type);
+            const bool date = plan.column.type == ValueType::Date;
+            auto value =
+                valueFromJson(*it, plan.field, date ? ValueType::DateTime : plan.column.type);
+            if (date && value && !value->isNull()) {
+                // A date-only field holds the site's local midnight in UTC: the nearest day.
+                constexpr std::int64_t kDay = 86'400'000'000;
+                const std::int64_t micros = value->asDateTime().micros + kDay / 2;
+                value = Value(Date{static_cast<std::int32_t>(
+                    micros >= 0 ? micros / kDay : -((-micros + kDay - 1) / kDay))});
+            }
             if (!value) {
                 throw Error(ErrorCode::QueryFailed, "the value of column '" + plan.column.name +
                                                         "' is not a " + toString(plan.column.type) +
                                                         ": " + it->dump().substr(0, 80));
             }
             record.values.push_back(std::move(*value));
+        }
+        if (m_originField) {
+            const auto origin = item.find(jsonName(*m_originField));
+            if (origin != item.end() && origin->is_string()) {
+                record.origin = origin->get<std::string>();
+            }
         }
         if (seen != nullptr && !record.values.empty() && !record.values[0].isNull()) {
             seen->push_back(record.values[0].asInt());
@@ -775,7 +814,8 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
         }
         const bool validation = net::containsIgnoreCase(error.code, "Validation") ||
                                 net::containsIgnoreCase(message, "required") ||
-                                net::containsIgnoreCase(message, "unique");
+                                net::containsIgnoreCase(message, "unique") ||
+                                net::containsIgnoreCase(message, "duplicate");
         const bool tooLong = net::containsIgnoreCase(message, "too long") ||
                              net::containsIgnoreCase(message, "exceeds the maximum length") ||
                              net::containsIgnoreCase(message, "maximum length");
@@ -890,6 +930,13 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                     "the list cannot be written: " + capabilities.whyNotWritable);
     }
     describe();
+    // Before `targets` points into m_fields: creating the origin field adds to it.
+    const bool inserts =
+        std::any_of(batch.items.begin(), batch.items.end(),
+                    [](const WriteItem& item) { return item.kind == WriteKind::Insert; });
+    const std::optional<FieldInfo> origin =
+        inserts && ensureOriginField() ? std::optional<FieldInfo>(*m_originField) : std::nullopt;
+    std::size_t longOrigins = 0;
     // Every written column must be a field of the list (not only of the select statement).
     std::vector<const FieldInfo*> targets;
     for (const auto& name : batch.columns) {
@@ -902,7 +949,8 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
         if (target == nullptr) {
             for (const auto& field : m_fields) {
                 if (equalsIgnoreCase(jsonName(field), name) ||
-                    equalsIgnoreCase(field.internalName, name)) {
+                    equalsIgnoreCase(field.internalName, name) ||
+                    field.internalName == encodeInternalName(name)) {
                     target = &field;
                     break;
                 }
@@ -1007,7 +1055,12 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                 }
             }
             std::string problem;
-            auto literal = jsonFor(value, field, problem);
+            // Binary into text: base64, which is what createEntity promises for such columns.
+            auto literal = value.type() == ValueType::Binary &&
+                                   (field.kind == FieldKind::Note || field.kind == FieldKind::Text)
+                               ? std::optional<json>(net::base64Encode(std::string(
+                                     value.asBinary().bytes.begin(), value.asBinary().bytes.end())))
+                               : jsonFor(value, field, problem);
             if (!literal) {
                 job.outcome = net::writeFailure(ErrorCode::ItemFailed,
                                                 "column '" + jsonName(field) + "': " + problem);
@@ -1015,7 +1068,21 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
             }
             body[jsonName(field)] = std::move(*literal);
         }
+        if (origin && item.kind == WriteKind::Insert && !item.origin.empty()) {
+            const std::int64_t limit = origin->maxLength > 0 ? origin->maxLength : 255;
+            if (static_cast<std::int64_t>(codePointCount(item.origin)) <= limit) {
+                body[jsonName(*origin)] = item.origin;
+            } else {
+                ++longOrigins;  // the item is still inserted, only without its origin
+            }
+        }
         job.body = body.dump();
+    }
+    if (longOrigins > 0) {
+        spdlog::warn(
+            "{} inserted item(s) have an origin longer than the column '{}' holds; they "
+            "are inserted without it",
+            longOrigins, origin->internalName);
     }
     if (!m_keyIsId) {
         resolveItemIds(jobs);
@@ -1152,6 +1219,401 @@ ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken
         deleted(keys);
     }
     return result;
+}
+
+// --- the origin field and creating the list --------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kVerboseType = "application/json;odata=verbose";
+
+// The object of a verbose ({"d": {...}}) or light answer.
+json entityOf(const std::string& body) {
+    json parsed = json::parse(body, nullptr, false);
+    if (parsed.is_object() && parsed.contains("d") && parsed["d"].is_object()) {
+        return parsed["d"];
+    }
+    return parsed.is_object() ? parsed : json::object();
+}
+
+std::string lowerAscii(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// What one source column becomes: the SP.Field body (without Title) and how it reads.
+struct FieldPlan {
+    json body;
+    std::string description;  // "Text(100)", "Choice (Open, Closed)", ...
+    std::vector<std::string> notes;
+};
+
+FieldPlan planField(const Column& column, bool onlyKey) {
+    FieldPlan plan;
+    const std::string native = lowerAscii(column.nativeType);
+    const bool money = native.find("money") != std::string::npos;
+    const bool label = native == "formatted label";
+    const std::string who = "'" + column.name + "'";
+    const auto text = [&plan](std::int64_t length) {
+        plan.body = {{"__metadata", {{"type", "SP.FieldText"}}},
+                     {"FieldTypeKind", static_cast<int>(FieldKind::Text)},
+                     {"MaxLength", length}};
+        plan.description = "Text(" + std::to_string(length) + ")";
+    };
+    const auto note = [&plan]() {
+        // Plain text: a rich-text Note would hand back HTML instead of the value written.
+        plan.body = {{"__metadata", {{"type", "SP.FieldMultiLineText"}}},
+                     {"FieldTypeKind", static_cast<int>(FieldKind::Note)},
+                     {"NumberOfLines", 6},
+                     {"RichText", false}};
+        plan.description = "Note";
+    };
+    const auto number = [&plan](FieldKind kind) {
+        const bool currency = kind == FieldKind::Currency;
+        plan.body = {{"__metadata", {{"type", currency ? "SP.FieldCurrency" : "SP.FieldNumber"}}},
+                     {"FieldTypeKind", static_cast<int>(kind)}};
+        plan.description = currency ? "Currency" : "Number";
+    };
+    if (!column.key && (label || !column.choices.empty())) {
+        json choices = {{"__metadata", {{"type", "Collection(Edm.String)"}}},
+                        {"results", column.choices}};
+        plan.body = {{"__metadata", {{"type", "SP.FieldChoice"}}},
+                     {"FieldTypeKind", static_cast<int>(FieldKind::Choice)},
+                     {"Choices", std::move(choices)},
+                     {"FillInChoice", column.choices.empty()}};
+        std::string list;
+        for (std::size_t i = 0; i < column.choices.size() && i < 5; ++i) {
+            list += (i == 0 ? "" : ", ") + column.choices[i];
+        }
+        if (column.choices.size() > 5) {
+            list += ", … (" + std::to_string(column.choices.size()) + " choices)";
+        }
+        plan.description = "Choice (" + (list.empty() ? std::string("any value") : list) + ")";
+        return plan;
+    }
+    switch (column.type) {
+        case ValueType::String:
+            if (column.length >= 1 && column.length <= 255) {
+                text(column.length);
+            } else if (column.key) {
+                text(255);
+                plan.notes.push_back(who +
+                                     " is a key column, so it became an indexed Text(255) "
+                                     "column: longer values cannot be stored");
+            } else {
+                note();
+            }
+            break;
+        case ValueType::Int:
+        case ValueType::Decimal:
+        case ValueType::Double:
+            number(money ? FieldKind::Currency : FieldKind::Number);
+            if (column.type == ValueType::Int || column.precision > 15) {
+                plan.notes.push_back(who + ": SharePoint numbers keep about 15 significant digits");
+            }
+            break;
+        case ValueType::Bool:
+            plan.body = {{"__metadata", {{"type", "SP.Field"}}},
+                         {"FieldTypeKind", static_cast<int>(FieldKind::Boolean)}};
+            plan.description = "Yes/No (Boolean)";
+            break;
+        case ValueType::DateTime:
+        case ValueType::Date: {
+            const bool dateOnly = column.type == ValueType::Date;
+            // SP.DateTimeFieldFormatType: 0 DateOnly, 1 DateTime.
+            plan.body = {{"__metadata", {{"type", "SP.FieldDateTime"}}},
+                         {"FieldTypeKind", static_cast<int>(FieldKind::DateTime)},
+                         {"DisplayFormat", dateOnly ? 0 : 1}};
+            plan.description = dateOnly ? "DateTime (date only)" : "DateTime";
+            break;
+        }
+        case ValueType::Guid:
+            text(36);
+            break;
+        case ValueType::Binary:
+            note();
+            if (column.key) {
+                plan.notes.push_back(who + " is a key column, but a Note column cannot be indexed");
+            }
+            plan.notes.push_back(who + " holds binary data: it is stored as base64 text");
+            break;
+        default:
+            text(255);
+            plan.notes.push_back(who + " (" +
+                                 (column.nativeType.empty() ? std::string(toString(column.type))
+                                                            : column.nativeType) +
+                                 ") has no SharePoint counterpart: it became a Text column");
+            break;
+    }
+    const bool indexable = plan.description.rfind("Note", 0) != 0;
+    if (column.key && indexable) {
+        plan.body["Indexed"] = true;
+        plan.description += ", indexed";
+        if (onlyKey) {
+            plan.body["EnforceUniqueValues"] = true;
+            plan.description += ", unique";
+        }
+    }
+    plan.body["Required"] = false;
+    return plan;
+}
+
+}  // namespace
+
+net::HttpResponse SharePointProvider::sendVerbose(const std::string& url, const std::string& body,
+                                                  bool merge) {
+    net::HttpResponse response;
+    for (int digestTry = 0; digestTry < 2; ++digestTry) {
+        net::HttpRequest request;
+        request.method = "POST";
+        request.url = url;
+        request.headers = {{"Accept", std::string(kVerboseType)},
+                           {"Content-Type", std::string(kVerboseType)},
+                           {"X-RequestDigest", connection().formDigest(digestTry > 0)}};
+        if (merge) {
+            request.headers.emplace_back("X-HTTP-Method", "MERGE");
+            request.headers.emplace_back("IF-MATCH", "*");
+        }
+        request.body = body;
+        response = connection().send(std::move(request));
+        if (!(response.status == 403 && net::containsIgnoreCase(response.body, "-2130575252"))) {
+            break;
+        }
+    }
+    return response;
+}
+
+bool SharePointProvider::ensureOriginField() {
+    const std::string& name = connectionSettings().originField;
+    if (name.empty() || m_originUnavailable) {
+        return false;
+    }
+    if (m_originField) {
+        return true;
+    }
+    // Hidden (not in forms and views), indexed (found quickly on big lists), never required.
+    // SharePoint takes the internal name from the Title given at creation.
+    const json body = {{"__metadata", {{"type", "SP.FieldText"}}},
+                       {"Title", name},
+                       {"FieldTypeKind", static_cast<int>(FieldKind::Text)},
+                       {"MaxLength", 255},
+                       {"Hidden", true},
+                       {"Indexed", true},
+                       {"Required", false}};
+    const net::HttpResponse response = sendVerbose(listApi() + "/fields", body.dump());
+    if (response.ok()) {
+        FieldInfo field = fieldFromJson(entityOf(response.body));
+        if (!field.internalName.empty()) {
+            spdlog::info(
+                "Added the hidden column '{}' to the list '{}': it keeps where each "
+                "item Ferry inserts came from",
+                field.internalName, list().title);
+            m_fields.push_back(field);
+            m_originField = std::make_unique<FieldInfo>(std::move(field));
+            return true;
+        }
+    } else if (response.status == 400 || response.status == 409) {
+        // Made meanwhile (another run): use it.
+        for (const auto& field : fetchFields()) {
+            if (equalsIgnoreCase(field.internalName, name)) {
+                m_fields.push_back(field);
+                m_originField = std::make_unique<FieldInfo>(field);
+                return true;
+            }
+        }
+    }
+    spdlog::warn(
+        "SharePoint did not let Ferry add the hidden column '{}' to the list '{}' ({}). "
+        "Items are inserted without their origin, so if a run is interrupted after "
+        "inserting, the next run may insert some of them again. Ask the list's owner "
+        "to allow it, or set OriginField=none.",
+        name, list().title, redact(serviceMessage(response.status, response.body)));
+    m_originUnavailable = true;
+    return false;
+}
+
+bool SharePointProvider::doEntityExists() {
+    try {
+        list();
+        return true;
+    } catch (const Error& error) {
+        if (error.code() == ErrorCode::EntityNotFound) {
+            return false;
+        }
+        throw;
+    }
+}
+
+CreatedEntity SharePointProvider::doCreateEntity(const std::vector<Column>& columns) {
+    const ListLocation& location = connectionSettings().location;
+    std::string title = location.title;
+    if (title.empty()) {
+        // A URL-named list: SharePoint puts a new custom list at <site>/Lists/<title>, so the
+        // title is the URL's list name and nothing else fits.
+        const std::string prefix = location.sitePath + "/Lists/";
+        const std::string name =
+            location.listPath.size() > prefix.size() &&
+                    equalsIgnoreCase(location.listPath.substr(0, prefix.size()), prefix)
+                ? location.listPath.substr(prefix.size())
+                : std::string();
+        if (name.empty() || name.find('/') != std::string::npos) {
+            throw Error(ErrorCode::InvalidArgument,
+                        "Ferry can only create a list whose address is <site>/Lists/<name>, not " +
+                            location.listPath,
+                        {},
+                        "use a URL like " + location.siteUrl() +
+                            "/Lists/<name>/AllItems.aspx, or the site's URL with "
+                            "List=<title>");
+        }
+        title = name;
+    }
+    if (doEntityExists()) {
+        throw Error(ErrorCode::InvalidArgument, "the list '" + title + "' already exists", {},
+                    "sync into the existing list, or choose another name");
+    }
+    const auto refused = [this](const std::string& what, const net::HttpResponse& response) {
+        const std::string detail = redact(serviceMessage(response.status, response.body));
+        if (response.status == 401 || response.status == 403) {
+            return Error(ErrorCode::AuthenticationFailed,
+                         "SharePoint did not allow " + what + " (HTTP " +
+                             std::to_string(response.status) + ")",
+                         detail,
+                         "the user or application needs permission to manage lists on the site "
+                         "(Edit or Full Control)");
+        }
+        if (response.status == 429 || response.status >= 500) {
+            return Error(ErrorCode::ConnectionFailed,
+                         "SharePoint could not answer for " + what + " (HTTP " +
+                             std::to_string(response.status) + ")",
+                         detail, "try again later", true);
+        }
+        return Error(ErrorCode::InvalidArgument, "SharePoint refused " + what + ": " + detail,
+                     detail);
+    };
+
+    // The list. SP.List needs the verbose format to name its type.
+    const json listBody = {{"__metadata", {{"type", "SP.List"}}},
+                           {"AllowContentTypes", true},
+                           {"BaseTemplate", 100},
+                           {"ContentTypesEnabled", false},
+                           {"Description", "Created by Ferry"},
+                           {"Title", title}};
+    const net::HttpResponse made =
+        sendVerbose(location.siteUrl() + "/_api/web/lists", listBody.dump());
+    if (!made.ok()) {
+        if (net::containsIgnoreCase(made.body, "already exists")) {
+            throw Error(ErrorCode::InvalidArgument, "the list '" + title + "' already exists",
+                        redact(serviceMessage(made.status, made.body)),
+                        "sync into the existing list, or choose another name");
+        }
+        throw refused("creating the list '" + title + "'", made);
+    }
+    m_list.reset();
+    m_fields.clear();
+    m_originField.reset();
+    list();  // the new list, found the way every later call finds it
+
+    CreatedEntity created;
+    created.name = "list '" + title + "'";
+    const std::string fieldsUrl = listApi() + "/fields";
+    const std::size_t keyCount = static_cast<std::size_t>(
+        std::count_if(columns.begin(), columns.end(), [](const Column& c) { return c.key; }));
+    bool titleMapped = false;
+    for (const Column& column : columns) {
+        const std::string displayName =
+            column.displayName.empty() ? column.name : column.displayName;
+        if (equalsIgnoreCase(column.name, "Title")) {
+            // The list's own Title column (Text(255), required) takes this one.
+            titleMapped = true;
+            if (column.nullable) {
+                const net::HttpResponse merged = sendVerbose(
+                    fieldsUrl + "/getbyinternalnameortitle('Title')",
+                    json{{"__metadata", {{"type", "SP.Field"}}}, {"Required", false}}.dump(), true);
+                if (!merged.ok()) {
+                    throw refused("changing the column 'Title'", merged);
+                }
+            }
+            created.columns.push_back(column.name + " → Text(255) (the list's own Title column" +
+                                      std::string(column.nullable ? "" : ", required") + ")");
+            if (column.length > 255 || (column.type == ValueType::String && column.length == 0)) {
+                created.notes.push_back("'" + column.name +
+                                        "' went into the list's Title column, which holds at "
+                                        "most 255 characters");
+            }
+            continue;
+        }
+        FieldPlan plan = planField(column, keyCount == 1);
+        // SharePoint takes the internal name from the Title given at creation (encoding what a
+        // name cannot hold as _xHHHH_, cutting it to 32 characters); InternalName and
+        // StaticName in the body do not change it. So the field is made with the column's name
+        // as its title, and then retitled with the display name.
+        plan.body["Title"] = column.name;
+        const net::HttpResponse response = sendVerbose(fieldsUrl, plan.body.dump());
+        if (!response.ok()) {
+            Error error = refused("creating the column '" + column.name + "'", response);
+            if (error.code() == ErrorCode::InvalidArgument) {
+                error = Error(ErrorCode::InvalidArgument,
+                              "the column '" + column.name + "' could not be made (" +
+                                  plan.description + "): " + error.detail(),
+                              error.detail(),
+                              "the list '" + title +
+                                  "' was made with the columns before it; delete the list "
+                                  "before trying again");
+            }
+            throw error;
+        }
+        const json madeField = entityOf(response.body);
+        const FieldInfo field = fieldFromJson(madeField);
+        if (displayName != column.name) {
+            const std::string id = madeField.value("Id", std::string());
+            const std::string fieldUrl =
+                id.empty() ? fieldsUrl + "/getbyinternalnameortitle(" +
+                                 encodeQueryValue(quoteLiteral(field.internalName)) + ")"
+                           : fieldsUrl + "(guid'" + id + "')";
+            const net::HttpResponse retitled = sendVerbose(
+                fieldUrl,
+                json{{"__metadata", {{"type", "SP.Field"}}}, {"Title", displayName}}.dump(), true);
+            if (!retitled.ok()) {
+                created.notes.push_back("the column '" + column.name +
+                                        "' keeps that name as its title: SharePoint refused '" +
+                                        displayName + "'");
+            }
+        }
+        std::string line = column.name + " → " + plan.description;
+        if (!field.internalName.empty() && field.internalName != column.name) {
+            line += " (internal name " + field.internalName + ")";
+        }
+        if (!field.internalName.empty() && field.internalName != encodeInternalName(column.name)) {
+            created.notes.push_back("SharePoint named the column '" + column.name + "' " +
+                                    field.internalName +
+                                    " (the name is taken or longer than 32 characters); map "
+                                    "to that name");
+        }
+        created.columns.push_back(std::move(line));
+        for (auto& note : plan.notes) {
+            created.notes.push_back(std::move(note));
+        }
+    }
+    if (!titleMapped) {
+        const net::HttpResponse merged = sendVerbose(
+            fieldsUrl + "/getbyinternalnameortitle('Title')",
+            json{{"__metadata", {{"type", "SP.Field"}}}, {"Required", false}}.dump(), true);
+        if (!merged.ok()) {
+            throw refused("changing the column 'Title'", merged);
+        }
+        created.notes.push_back(
+            "no source column is named Title, so the list's own Title column was made optional "
+            "(items can be created without it)");
+    }
+    if (ensureOriginField()) {
+        created.columns.push_back(m_originField->internalName +
+                                  " → Text(255), hidden, indexed (where each item came from)");
+    }
+    m_fields.clear();  // describe() reads the new fields
+    spdlog::info("Created the SharePoint list '{}' with {} column(s)", title,
+                 created.columns.size());
+    return created;
 }
 
 // --- registration ----------------------------------------------------------------------------

@@ -8,6 +8,10 @@
 
 #include "ferry/provider.h"
 
+namespace ferry::net {
+struct HttpResponse;
+}
+
 namespace ferry::sharepoint {
 
 // Name "sharepoint", its connection-string keys and its factory.
@@ -29,7 +33,10 @@ public:
 
     // writable=false with whyNotWritable when the connection string or select is invalid;
     // supportsChangeTracking when the key is the list's own ID (deleted items are reported by
-    // ID only); maxBatchSize = BatchSize, defaultPageSize = PageSize.
+    // ID only); maxBatchSize = BatchSize, defaultPageSize = PageSize; recordsOrigin unless
+    // OriginField=none (inserts fill the hidden origin field, created on the first insert; when
+    // SharePoint refuses to create it, a warning is logged and items go without origins);
+    // canCreateEntity when the connection string is valid.
     ProviderCapabilities capabilities() const override;
 
 private:
@@ -42,6 +49,14 @@ private:
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override;
     ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
                                    const DeletedKeySink& deleted) override;
+    // False when the list the URL or List= names does not exist (not EntityNotFound).
+    bool doEntityExists() override;
+    // Makes a custom list (BaseTemplate 100) titled after the URL's list name or List=, one field
+    // per column (named after Column::name, titled Column::displayName), the origin field, and
+    // makes the built-in Title optional unless a column is named Title. Throws
+    // InvalidArgument when the list exists, when the URL is not <site>/Lists/<name>, or when
+    // SharePoint refuses a column; AuthenticationFailed when the user may not create lists.
+    CreatedEntity doCreateEntity(const std::vector<Column>& columns) override;
 
     struct ColumnPlan;
     struct WriteJob;
@@ -52,6 +67,13 @@ private:
     const ListInfo& list();
     std::string listApi();  // {site}/_api/web/lists(guid'…')
     std::vector<FieldInfo> fetchFields();
+    // Makes sure the list has the origin field (creating it when missing); false when origins
+    // are off or SharePoint refused to create it (logged once).
+    bool ensureOriginField();
+    // POST (or MERGE) with a verbose body: derived SharePoint types (SP.FieldChoice, ...) can
+    // only be named through "__metadata". Renews an expired form digest once.
+    net::HttpResponse sendVerbose(const std::string& url, const std::string& body,
+                                  bool merge = false);
     std::string currentChangeToken();
     // The $filter of the view the URL names (GetViewFromUrl → ViewQuery), when it has one that
     // OData can express; logs a warning when it cannot.
@@ -76,9 +98,11 @@ private:
     std::unique_ptr<Error> m_selectError;
     std::unique_ptr<Connection> m_connection;
     std::unique_ptr<ListInfo> m_list;
-    std::vector<FieldInfo> m_fields;        // every field of the list
-    std::vector<ColumnPlan> m_columns;      // aligned with describe()'s columns
-    std::vector<std::size_t> m_keyColumns;  // schema key columns
+    std::vector<FieldInfo> m_fields;           // every field of the list
+    std::unique_ptr<FieldInfo> m_originField;  // the list's origin field, when it has one
+    bool m_originUnavailable = false;          // SharePoint refused to create it
+    std::vector<ColumnPlan> m_columns;         // aligned with describe()'s columns
+    std::vector<std::size_t> m_keyColumns;     // schema key columns
     std::string m_viewFilter;  // the view's own filter as OData, ANDed with the select's
     bool m_keyIsId = true;
     std::size_t m_idColumn = 0;

@@ -42,6 +42,7 @@ struct FieldInfo {
     bool indexed = false;
     std::int64_t maxLength = 0;  // Text: the MaxLength property; 0 when none
     std::vector<std::string> choices;
+    bool dateOnly = false;  // DateTime with DisplayFormat 0 (DateOnly)
 
     // LookupMulti / UserMulti: the JSON value is an array of ids.
     bool multi() const;

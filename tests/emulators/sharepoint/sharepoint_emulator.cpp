@@ -47,6 +47,9 @@ SpListDefinition definitionFromJson(const nlohmann::json& body) {
         field.indexed = f.value("indexed", false);
         field.maxLength = f.value("maxLength", 255);
         field.choices = f.value("choices", std::vector<std::string>());
+        field.fillInChoice = f.value("fillInChoice", false);
+        field.enforceUniqueValues = f.value("enforceUniqueValues", false);
+        field.dateOnly = f.value("dateOnly", false);
         field.lookupList = f.value("lookupList", std::string());
         definition.fields.push_back(std::move(field));
     }
@@ -488,6 +491,9 @@ void SharePointEmulator::setLatency(int ms) {
 }
 void SharePointEmulator::setBlocked(bool blocked) {
     m_impl->setBlocked(blocked);
+}
+void SharePointEmulator::setSchemaLocked(bool locked) {
+    m_impl->service().setSchemaLocked(locked);
 }
 void SharePointEmulator::revokeTokens() {
     m_impl->revokeTokens();

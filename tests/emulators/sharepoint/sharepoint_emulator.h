@@ -33,7 +33,11 @@ struct SpField {
     bool required = false, readOnly = false, hidden = false, indexed = false;
     int maxLength = 255;               // Text
     std::vector<std::string> choices;  // Choice / MultiChoice
+    bool fillInChoice = false;         // Choice / MultiChoice: values outside `choices` allowed
+    bool enforceUniqueValues = false;  // needs `indexed`; a duplicate value fails the write
+    bool dateOnly = false;             // DateTime: DisplayFormat 0 (the time is dropped)
     std::string lookupList;            // Lookup: title of the target list
+    std::string staticName;            // the StaticName property; empty = internalName
 };
 
 // A custom list (BaseTemplate 100). The built-in fields ID, Title, Modified, Created, Author and
@@ -64,6 +68,9 @@ struct SharePointOptions {
     int batchMaxOperations = 100;
     int batchMaxBytes = 1048576;
     int formDigestTimeoutSeconds = 1800;
+    // true: creating lists and creating or changing fields answers 403 Access denied (a user
+    // who may edit items but not the list's design).
+    bool schemaLocked = false;
 };
 
 struct SharePointStats {
@@ -97,6 +104,7 @@ public:
     void setLatency(int ms);
     void setBlocked(bool blocked);
     void revokeTokens();  // every issued access token expires: the next request gets 401
+    void setSchemaLocked(bool locked);  // see SharePointOptions::schemaLocked
 
     // Creates an empty list. Throws std::invalid_argument when a list with that title (any
     // case) or URL exists, or the definition is malformed.

@@ -479,6 +479,203 @@ TEST_F(SharePointEmulatorTest, ValidatesRequiredLengthAndChoices) {
     EXPECT_TRUE(m_emulator->items("Orders").empty());
 }
 
+// Lists and fields made over REST, as a client that creates its target list does it.
+TEST_F(SharePointEmulatorTest, CreatesListsOverRestWithTheirTypeInVerbose) {
+    const json list = {
+        {"__metadata", {{"type", "SP.List"}}}, {"BaseTemplate", 100}, {"Title", "Contacts"}};
+    const auto light = post("web/lists", list, "application/json;odata=nometadata");
+    ASSERT_TRUE(light);
+    EXPECT_EQ(light->status, 400) << "__metadata needs the verbose Content-Type";
+    const auto created = post("web/lists", list, kVerbose, {}, kVerbose);
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201) << created->body;
+    EXPECT_EQ(json::parse(created->body)["d"]["ListItemEntityTypeFullName"],
+              "SP.Data.ContactsListItem");
+    EXPECT_EQ(get("web/GetList(@u)?@u='%2Fsites%2Fsales%2FLists%2FContacts'")->status, 200);
+    const auto again = post("web/lists", list, kVerbose, {}, kVerbose);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 500);
+    EXPECT_NE(again->body.find("already exists"), std::string::npos) << again->body;
+
+    m_emulator->setSchemaLocked(true);
+    const auto denied =
+        post("web/lists",
+             {{"__metadata", {{"type", "SP.List"}}}, {"BaseTemplate", 100}, {"Title", "Other"}},
+             kVerbose, {}, kVerbose);
+    ASSERT_TRUE(denied);
+    EXPECT_EQ(denied->status, 403);
+    EXPECT_NE(denied->body.find("UnauthorizedAccessException"), std::string::npos);
+    const auto field =
+        post("web/lists/GetByTitle('Contacts')/fields",
+             {{"__metadata", {{"type", "SP.Field"}}}, {"Title", "Phone"}, {"FieldTypeKind", 2}},
+             kVerbose, {}, kVerbose);
+    ASSERT_TRUE(field);
+    EXPECT_EQ(field->status, 403);
+}
+
+TEST_F(SharePointEmulatorTest, FieldsTakeTheirInternalNameFromTheTitleAtCreation) {
+    const std::string fields = "web/lists/GetByTitle('Orders')/fields";
+    const auto create = [&](const json& body) {
+        auto res = post(fields, body, kVerbose, {}, kVerbose);
+        EXPECT_TRUE(res);
+        return res;
+    };
+    // StaticName and InternalName do not name the field; the Title does (encoded).
+    auto res = create({{"__metadata", {{"type", "SP.FieldText"}}},
+                       {"Title", "Contact Name"},
+                       {"StaticName", "ContactName"},
+                       {"InternalName", "ContactName"},
+                       {"FieldTypeKind", 2},
+                       {"MaxLength", 80}});
+    ASSERT_EQ(res->status, 201) << res->body;
+    json made = json::parse(res->body)["d"];
+    EXPECT_EQ(made["InternalName"], "Contact_x0020_Name");
+    EXPECT_EQ(made["StaticName"], "ContactName");
+    EXPECT_EQ(made["MaxLength"], 80);
+    // A taken name gets a digit; the display title can then be changed with MERGE.
+    res =
+        create({{"__metadata", {{"type", "SP.Field"}}}, {"Title", "Status"}, {"FieldTypeKind", 2}});
+    ASSERT_EQ(res->status, 201) << res->body;
+    made = json::parse(res->body)["d"];
+    EXPECT_EQ(made["InternalName"], "Status0");
+    const auto merged = post(fields + "(guid'" + made["Id"].get<std::string>() + "')",
+                             {{"__metadata", {{"type", "SP.Field"}}}, {"Title", "Second status"}},
+                             kVerbose, {{"X-HTTP-Method", "MERGE"}});
+    ASSERT_TRUE(merged);
+    EXPECT_EQ(merged->status, 204) << merged->body;
+    const json retitled = json::parse(get(fields + "/getbyinternalnameortitle('Status0')")->body);
+    EXPECT_EQ(retitled["Title"], "Second status");
+    EXPECT_EQ(retitled["InternalName"], "Status0");
+    // Long titles are cut to 32 characters.
+    res = create({{"__metadata", {{"type", "SP.Field"}}},
+                  {"Title", "A rather long column title for a test"},
+                  {"FieldTypeKind", 3}});
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["d"]["InternalName"].get<std::string>().size(), 32u);
+}
+
+TEST_F(SharePointEmulatorTest, FieldPropertiesOfDerivedTypesNeedThatType) {
+    const std::string fields = "web/lists/GetByTitle('Orders')/fields";
+    const json choices = {{"__metadata", {{"type", "Collection(Edm.String)"}}},
+                          {"results", {"Red", "Green"}}};
+    auto res = post(fields,
+                    {{"__metadata", {{"type", "SP.Field"}}},
+                     {"Title", "Colour"},
+                     {"FieldTypeKind", 6},
+                     {"Choices", choices}},
+                    kVerbose, {}, kVerbose);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    EXPECT_NE(res->body.find("The property 'Choices' does not exist on type 'SP.Field'"),
+              std::string::npos)
+        << res->body;
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldText"}}},
+                {"Title", "Code"},
+                {"FieldTypeKind", 2},
+                {"MaxLength", 300}},
+               kVerbose, {}, kVerbose);
+    EXPECT_EQ(res->status, 400) << "MaxLength is 1 to 255";
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldText"}}},
+                {"Title", "Code"},
+                {"FieldTypeKind", 2},
+                {"EnforceUniqueValues", true}},
+               kVerbose, {}, kVerbose);
+    EXPECT_EQ(res->status, 400) << "unique values need an index";
+
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldChoice"}}},
+                {"Title", "Colour"},
+                {"FieldTypeKind", 6},
+                {"Choices", choices},
+                {"FillInChoice", false}},
+               kVerbose, {}, kVerbose);
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["d"]["Choices"]["results"], json({"Red", "Green"}));
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldChoice"}}},
+                {"Title", "Shape"},
+                {"FieldTypeKind", 6},
+                {"Choices", {{"results", json::array()}}},
+                {"FillInChoice", true}},
+               kVerbose, {}, kVerbose);
+    ASSERT_EQ(res->status, 201) << res->body;
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldDateTime"}}},
+                {"Title", "Birthday"},
+                {"FieldTypeKind", 4},
+                {"DisplayFormat", 0}},
+               kVerbose, {}, kVerbose);
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["d"]["DisplayFormat"], 0);
+    res = post(fields,
+               {{"__metadata", {{"type", "SP.FieldText"}}},
+                {"Title", "Code"},
+                {"FieldTypeKind", 2},
+                {"Indexed", true},
+                {"EnforceUniqueValues", true}},
+               kVerbose, {}, kVerbose);
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["d"]["EnforceUniqueValues"], true);
+
+    // The new fields at work: fill-in choices, the day of a date-only field, unique values.
+    const std::string items = "web/lists/GetByTitle('Orders')/items";
+    const json item = {
+        {"Title", "x"},       {"Order_x0020_Number", "1"},          {"Colour", "Green"},
+        {"Shape", "Hexagon"}, {"Birthday", "2024-02-29T15:30:00Z"}, {"Code", "C-1"}};
+    res = post(items, item);
+    ASSERT_EQ(res->status, 201) << res->body;
+    const json stored = json::parse(res->body);
+    EXPECT_EQ(stored["Shape"], "Hexagon");
+    EXPECT_EQ(stored["Birthday"], "2024-02-29T00:00:00Z");
+    json other = item;
+    other["Colour"] = "Blue";
+    other["Code"] = "C-2";
+    EXPECT_EQ(post(items, other)->status, 400) << "Blue is not a choice of Colour";
+    other["Colour"] = "Red";
+    other["Code"] = "c-1";
+    res = post(items, other);
+    EXPECT_EQ(res->status, 400);
+    EXPECT_NE(res->body.find("SPDuplicateValuesFoundException"), std::string::npos) << res->body;
+    other["Code"] = "C-2";
+    EXPECT_EQ(post(items, other)->status, 201);
+}
+
+// A hidden field is not in the default item JSON's visible columns, but $select brings it in
+// every format and inside $batch.
+TEST_F(SharePointEmulatorTest, HiddenFieldsComeBackWhenSelected) {
+    const auto res = post("web/lists/GetByTitle('Orders')/fields",
+                          {{"__metadata", {{"type", "SP.FieldText"}}},
+                           {"Title", "FerryOrigin"},
+                           {"FieldTypeKind", 2},
+                           {"Hidden", true},
+                           {"Indexed", true}},
+                          kVerbose, {}, kVerbose);
+    ASSERT_EQ(res->status, 201) << res->body;
+    EXPECT_EQ(json::parse(res->body)["d"]["Hidden"], true);
+    ASSERT_EQ(post("web/lists/GetByTitle('Orders')/items",
+                   {{"Title", "x"}, {"Order_x0020_Number", "1"}, {"FerryOrigin", "src/left/1"}})
+                  ->status,
+              201);
+    const std::string query = "web/lists/GetByTitle('Orders')/items?$select=ID,FerryOrigin";
+    EXPECT_EQ(json::parse(get(query, kVerbose)->body)["d"]["results"][0]["FerryOrigin"],
+              "src/left/1");
+    EXPECT_EQ(json::parse(get(query, kNoMetadata)->body)["value"][0]["FerryOrigin"], "src/left/1");
+    const std::string site = m_emulator->siteUrl();
+    const std::string body =
+        "--batch_9\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        "GET " +
+        site + "/_api/" + query +
+        " HTTP/1.1\r\nAccept: application/json;odata=verbose\r\n\r\n--batch_9--\r\n";
+    httplib::Headers h = headers();
+    const auto batch =
+        m_client->Post("/sites/sales/_api/$batch", h, body, "multipart/mixed; boundary=batch_9");
+    ASSERT_TRUE(batch);
+    EXPECT_EQ(batch->status, 200) << batch->body;
+    EXPECT_NE(batch->body.find("\"FerryOrigin\":\"src/left/1\""), std::string::npos) << batch->body;
+}
+
 std::string batchBody(const std::string& site, const std::vector<json>& creates) {
     std::string body = "--batch_1\r\nContent-Type: multipart/mixed; boundary=changeset_1\r\n\r\n";
     for (const json& c : creates)

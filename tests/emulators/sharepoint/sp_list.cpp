@@ -261,7 +261,7 @@ std::string SpList::toCell(const ListField& field, const nlohmann::json& value) 
                               "The value of the field '" + field.def.title + "' (" +
                                   field.def.internalName + ") exceeds its maximum length of " +
                                   std::to_string(field.def.maxLength) + " characters.");
-            if (type == SpFieldType::Choice && !text.empty() &&
+            if (type == SpFieldType::Choice && !text.empty() && !field.def.fillInChoice &&
                 std::find(field.def.choices.begin(), field.def.choices.end(), text) ==
                     field.def.choices.end())
                 throw SpError(400, kValidationFailed,
@@ -299,9 +299,14 @@ std::string SpList::toCell(const ListField& field, const nlohmann::json& value) 
                 wrongType(type);
             if (value.get<std::string>().empty())
                 return {};
-            const auto seconds = parseIso(value.get<std::string>());
+            auto seconds = parseIso(value.get<std::string>());
             if (!seconds)
                 wrongType(type);
+            if (field.def.dateOnly) {
+                // A date-only field keeps the day (the site's time zone is UTC here).
+                constexpr std::int64_t kDay = 86400;
+                *seconds -= ((*seconds % kDay) + kDay) % kDay;
+            }
             return formatIso(*seconds);
         }
         case SpFieldType::MultiChoice: {
@@ -317,8 +322,9 @@ std::string SpList::toCell(const ListField& field, const nlohmann::json& value) 
                 if (!v.is_string())
                     wrongType(type);
                 const std::string text = v.get<std::string>();
-                if (std::find(field.def.choices.begin(), field.def.choices.end(), text) ==
-                    field.def.choices.end())
+                if (!field.def.fillInChoice &&
+                    std::find(field.def.choices.begin(), field.def.choices.end(), text) ==
+                        field.def.choices.end())
                     throw SpError(400, kValidationFailed,
                                   "The value '" + text +
                                       "' is not one of the choices of the field '" +
@@ -385,6 +391,19 @@ void SpList::applyBody(SpItem& item, const nlohmann::json& body, bool creating, 
             continue;  // read-only columns ignore writes, as SharePoint's item update does
         values[static_cast<std::size_t>(field->slot)] = toCell(*field, value);
         touched[static_cast<std::size_t>(field->slot)] = true;
+    }
+    for (const ListField& f : m_fields) {
+        if (f.slot < 0 || !f.def.enforceUniqueValues)
+            continue;
+        const auto slot = static_cast<std::size_t>(f.slot);
+        if (values[slot].empty() || values[slot] == item.values[slot])
+            continue;
+        for (const auto& [otherId, other] : m_items)
+            if (otherId != item.id && iequals(other.values[slot], values[slot]))
+                throw SpError(400, kDuplicateValuesCode,
+                              "The list item could not be added or updated because duplicate "
+                              "values were found in the following field(s) in the list: " +
+                                  f.def.title + ".");
     }
     for (const ListField& f : m_fields) {
         if (f.slot < 0 || !f.def.required || f.def.readOnly)

@@ -28,6 +28,8 @@ inline constexpr const char* kInvalidClientQuery =
     "-1, Microsoft.SharePoint.Client.InvalidClientQueryException";
 inline constexpr const char* kValidationFailed =
     "-2130575162, Microsoft.SharePoint.SPListDataValidationException";
+inline constexpr const char* kDuplicateValuesCode =
+    "-2130575169, Microsoft.SharePoint.SPDuplicateValuesFoundException";
 inline constexpr const char* kArgumentException = "-2147024809, System.ArgumentException";
 inline constexpr const char* kThrottledCode =
     "-2147024860, Microsoft.SharePoint.SPQueryThrottledException";

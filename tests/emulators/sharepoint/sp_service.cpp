@@ -280,6 +280,81 @@ std::string fieldTypeName(SpFieldType type) {
     }
 }
 
+constexpr const char* kAccessDeniedCode = "-2147024891, System.UnauthorizedAccessException";
+constexpr const char* kDuplicateTitleCode = "-2130575342, Microsoft.SharePoint.SPException";
+
+// The body of a metadata write (SP.List, SP.Field, ...) and the type it declares. As for items,
+// "__metadata" needs the verbose Content-Type, and a verbose body needs it; JSON light bodies
+// may name a derived type with "odata.type" and otherwise are of `baseType`.
+std::pair<nlohmann::json, std::string> metadataBody(const ServiceRequest& request,
+                                                    const std::string& baseType) {
+    nlohmann::json body = parseBody(request.body, "Invalid JSON. The request body is not JSON.");
+    if (!body.is_object())
+        throw SpError(400, kInvalidClientQuery,
+                      "Invalid JSON. The request body must be a JSON object.");
+    const bool verbose =
+        toLower(request.header("Content-Type")).find("odata=verbose") != std::string::npos;
+    std::string type;
+    if (body.contains("__metadata")) {
+        if (!verbose)
+            throw SpError(400, kInvalidClientQuery,
+                          "The property '__metadata' does not exist on type '" + baseType +
+                              "'. Make sure to only use property names that are defined by the "
+                              "type.");
+        const nlohmann::json& metadata = body["__metadata"];
+        type = metadata.is_object() ? metadata.value("type", std::string()) : std::string();
+        body.erase("__metadata");
+    } else if (body.contains("odata.type") && body["odata.type"].is_string()) {
+        type = body["odata.type"].get<std::string>();
+        body.erase("odata.type");
+    } else if (verbose && !body.contains("parameters")) {
+        throw SpError(400, kInvalidClientQuery,
+                      "An entry without a type name was found, but no expected type was "
+                      "specified. To allow entries without type information, the expected type "
+                      "must also be specified when the model is specified.");
+    }
+    if (type.empty())
+        type = baseType;
+    if (type.rfind(baseType, 0) != 0)
+        throw SpError(400, kInvalidClientQuery,
+                      "A type named '" + type +
+                          "' could not be resolved by the model. When a model is available, each "
+                          "type name must resolve to a valid type.");
+    return {std::move(body), type};
+}
+
+// The strings of a Collection(Edm.String) value: an array, or {"results": [...]} in verbose.
+std::vector<std::string> stringCollection(const nlohmann::json& value) {
+    const nlohmann::json& array =
+        value.is_object() && value.contains("results") ? value["results"] : value;
+    if (!array.is_array())
+        throw SpError(400, kInvalidClientQuery,
+                      "Cannot convert a primitive value to the expected type "
+                      "'Collection(Edm.String)'.");
+    std::vector<std::string> out;
+    for (const auto& v : array) {
+        if (!v.is_string())
+            throw SpError(400, kInvalidClientQuery,
+                          "Cannot convert a primitive value to the expected type 'Edm.String'.");
+        out.push_back(v.get<std::string>());
+    }
+    return out;
+}
+
+bool boolProperty(const nlohmann::json& body, const char* name, bool fallback) {
+    const auto it = body.find(name);
+    if (it == body.end() || it->is_null())
+        return fallback;
+    if (it->is_boolean())
+        return it->get<bool>();
+    if (it->is_string())  // clients often send "true"
+        return iequals(it->get<std::string>(), "true");
+    throw SpError(400, kInvalidClientQuery,
+                  std::string("Cannot convert a primitive value to the expected type "
+                              "'Edm.Boolean' for the property '") +
+                      name + "'.");
+}
+
 }  // namespace
 
 std::string ServiceRequest::header(std::string_view name) const {
@@ -301,6 +376,7 @@ SharePointService::SharePointService(const SharePointOptions& options) : m_optio
     m_webId = randomGuid(seed);
     m_siteId = randomGuid(seed);
     m_random ^= seed;
+    m_schemaLocked = options.schemaLocked;
     if (options.accountsList > 0) {
         SpList& list = addList(accountsListDefinition());
         const std::int64_t now = nowSeconds();
@@ -708,17 +784,28 @@ nlohmann::ordered_json SharePointService::listJson(const SpList& list, JsonForma
     return out;
 }
 
+void SharePointService::checkSchemaAccess() const {
+    if (m_schemaLocked)
+        throw SpError(403, kAccessDeniedCode,
+                      "Access denied. You do not have permission to perform this action or access "
+                      "this resource.");
+}
+
 ServiceResponse SharePointService::createListOverRest(const ServiceRequest& request,
                                                       JsonFormat format) {
-    nlohmann::json body = parseBody(request.body, "Invalid JSON. The request body is not JSON.");
-    if (body.contains("parameters"))
+    checkSchemaAccess();
+    auto [body, type] = metadataBody(request, "SP.List");
+    if (body.contains("parameters"))  // lists/add with SP.ListCreationInformation
         body = body["parameters"];
     SpListDefinition definition;
     definition.title = body.value("Title", std::string());
     if (definition.title.empty())
         throw SpError(400, kArgumentException, "The list needs a Title.");
+    if (body.contains("BaseTemplate") && body["BaseTemplate"] != 100)
+        throw SpError(400, kArgumentException,
+                      "The emulator makes custom lists (BaseTemplate 100) only.");
     if (findList(definition.title) != nullptr)
-        throw SpError(500, "-2130575342, Microsoft.SharePoint.SPException",
+        throw SpError(500, kDuplicateTitleCode,
                       "A list, survey, discussion board, or document library with the specified "
                       "title already exists in this Web site.  Please choose another title.");
     try {
@@ -1253,7 +1340,7 @@ nlohmann::ordered_json SharePointService::fieldJson(const SpList& list, const Li
     out["CanBeDeleted"] = !field.fromBaseType;
     out["DefaultValue"] = nullptr;
     out["Description"] = "";
-    out["EnforceUniqueValues"] = false;
+    out["EnforceUniqueValues"] = d.enforceUniqueValues;
     std::string entity = field.entityName;
     if (field.builtin == Builtin::Id || field.builtin == Builtin::Created ||
         field.builtin == Builtin::Modified || field.builtin == Builtin::Author ||
@@ -1270,7 +1357,7 @@ nlohmann::ordered_json SharePointService::fieldJson(const SpList& list, const Li
     out["ReadOnlyField"] = d.readOnly;
     out["Required"] = d.required;
     out["Sealed"] = field.builtin != Builtin::None;
-    out["StaticName"] = d.internalName;
+    out["StaticName"] = d.staticName.empty() ? d.internalName : d.staticName;
     out["Title"] = d.title;
     out["TypeAsString"] = typeAsString(d.type);
     if (d.type == SpFieldType::Text)
@@ -1282,6 +1369,13 @@ nlohmann::ordered_json SharePointService::fieldJson(const SpList& list, const Li
                               {"results", choices}};
         else
             out["Choices"] = choices;
+        out["FillInChoice"] = d.fillInChoice;
+    }
+    if (d.type == SpFieldType::DateTime)
+        out["DisplayFormat"] = d.dateOnly ? 0 : 1;  // SP.DateTimeFieldFormatType
+    if (d.type == SpFieldType::Note) {
+        out["NumberOfLines"] = 6;
+        out["RichText"] = false;
     }
     if (d.type == SpFieldType::Lookup || d.type == SpFieldType::User) {
         std::string target = d.type == SpFieldType::User ? "UserInfo" : d.lookupList;
@@ -1332,57 +1426,14 @@ ServiceResponse SharePointService::fieldsRequest(const ServiceRequest& request, 
                       "The expression \"" + request.path + "\" is not valid.");
 
     if (single != nullptr) {
-        if (request.method == "MERGE" || request.method == "PATCH") {
-            // Field updates: the flags a sync tool may change (e.g. adding an index).
-            const nlohmann::json body = writeBody(request, list);
-            auto& field = const_cast<ListField&>(*single);
-            field.def.indexed = body.value("Indexed", field.def.indexed);
-            field.def.required = body.value("Required", field.def.required);
-            field.def.hidden = body.value("Hidden", field.def.hidden);
-            field.def.title = body.value("Title", field.def.title);
-            ++m_writes;
-            return ServiceResponse{204, {}, {}, {}};
-        }
+        if (request.method == "MERGE" || request.method == "PATCH")
+            return updateField(request, const_cast<ListField&>(*single));
         ++m_reads;
         const ojson json = fieldJson(list, *single, format, request.siteUrl);
         return jsonResponse(200, format, format == JsonFormat::Verbose ? ojson{{"d", json}} : json);
     }
-    if (request.method == "POST") {
-        nlohmann::json body = parseBody(request.body, "Invalid JSON.");
-        if (body.contains("parameters"))
-            body = body["parameters"];
-        SpField field;
-        field.title = body.value("Title", std::string());
-        if (field.title.empty())
-            throw SpError(400, kArgumentException, "The field needs a Title.");
-        field.internalName = body.value("StaticName", encodeInternalName(field.title));
-        const auto type = body.contains("FieldTypeKind")  ? parseFieldType(body["FieldTypeKind"])
-                          : body.contains("TypeAsString") ? parseFieldType(body["TypeAsString"])
-                                                          : std::optional<SpFieldType>();
-        if (!type)
-            throw SpError(400, kArgumentException, "The field type is missing or not supported.");
-        field.type = *type;
-        field.required = body.value("Required", false);
-        field.indexed = body.value("Indexed", false);
-        field.hidden = body.value("Hidden", false);
-        field.maxLength = body.value("MaxLength", 255);
-        if (body.contains("Choices")) {
-            const nlohmann::json& c = body["Choices"];
-            const nlohmann::json& array = c.is_object() && c.contains("results") ? c["results"] : c;
-            if (array.is_array())
-                for (const auto& v : array)
-                    field.choices.push_back(v.get<std::string>());
-        }
-        if (body.contains("LookupList")) {
-            const std::string target = body["LookupList"].get<std::string>();
-            SpList* other = findListById(target);
-            field.lookupList = other != nullptr ? other->title() : target;
-        }
-        const ListField& added = list.addField(field);
-        ++m_writes;
-        const ojson json = fieldJson(list, added, format, request.siteUrl);
-        return jsonResponse(201, format, format == JsonFormat::Verbose ? ojson{{"d", json}} : json);
-    }
+    if (request.method == "POST")
+        return createField(request, format, list);
     ojson results = ojson::array();
     std::optional<FilterExpression> filter;
     if (const auto text = findValue(request.query, "$filter"); text && !text->empty()) {
@@ -1423,6 +1474,111 @@ ServiceResponse SharePointService::fieldsRequest(const ServiceRequest& request, 
     }
     ++m_reads;
     return collectionResponse(format, std::move(results), request.siteUrl, "SP.ApiData.Fields");
+}
+
+// POST .../fields: SP.Field or a derived type (verbose "__metadata", or "odata.type"), or the
+// "parameters" of AddField. As in SharePoint, the internal name comes from the Title given at
+// creation (encoded, cut to 32 characters, a digit appended while it is taken); InternalName
+// and StaticName in the body do not change it. Clients that want an internal name other than
+// the display name create the field with that name as its Title, then MERGE the Title.
+ServiceResponse SharePointService::createField(const ServiceRequest& request, JsonFormat format,
+                                               SpList& list) {
+    checkSchemaAccess();
+    auto [body, type] = metadataBody(request, "SP.Field");
+    const bool creationInformation = body.contains("parameters");
+    if (creationInformation)
+        body = body["parameters"];
+    SpField field;
+    field.title = body.value("Title", std::string());
+    if (field.title.empty())
+        throw SpError(400, kArgumentException, "The field needs a Title.");
+    const auto kind = body.contains("FieldTypeKind")  ? parseFieldType(body["FieldTypeKind"])
+                      : body.contains("TypeAsString") ? parseFieldType(body["TypeAsString"])
+                                                      : std::optional<SpFieldType>();
+    if (!kind)
+        throw SpError(400, kArgumentException, "The field type is missing or not supported.");
+    field.type = *kind;
+    // Properties of derived types are refused on a base SP.Field, as SharePoint's OData reader
+    // does (AddField's SP.FieldCreationInformation carries Choices itself).
+    const auto needs = [&](const char* property, std::initializer_list<const char*> types) {
+        if (creationInformation || !body.contains(property))
+            return;
+        for (const char* allowed : types)
+            if (type == allowed)
+                return;
+        throw SpError(400, kInvalidClientQuery,
+                      std::string("The property '") + property + "' does not exist on type '" +
+                          type +
+                          "'. Make sure to only use property names that are defined by the type.");
+    };
+    needs("Choices", {"SP.FieldChoice", "SP.FieldMultiChoice"});
+    needs("FillInChoice", {"SP.FieldChoice", "SP.FieldMultiChoice"});
+    needs("MaxLength", {"SP.FieldText"});
+    needs("DisplayFormat", {"SP.FieldDateTime", "SP.FieldNumber", "SP.FieldCurrency"});
+    needs("NumberOfLines", {"SP.FieldMultiLineText"});
+    needs("RichText", {"SP.FieldMultiLineText"});
+    field.required = boolProperty(body, "Required", false);
+    field.indexed = boolProperty(body, "Indexed", false);
+    field.hidden = boolProperty(body, "Hidden", false);
+    field.enforceUniqueValues = boolProperty(body, "EnforceUniqueValues", false);
+    field.fillInChoice = boolProperty(body, "FillInChoice", false);
+    field.staticName = body.value("StaticName", std::string());
+    if (body.contains("MaxLength")) {
+        const nlohmann::json& length = body["MaxLength"];
+        if (!length.is_number_integer() || length.get<int>() < 1 || length.get<int>() > 255)
+            throw SpError(400, kArgumentException,
+                          "The maximum length of a single line of text is 1 to 255 characters.");
+        field.maxLength = length.get<int>();
+    }
+    if (body.contains("DisplayFormat") && field.type == SpFieldType::DateTime)
+        field.dateOnly = body["DisplayFormat"] == 0;
+    if (body.contains("Choices"))
+        field.choices = stringCollection(body["Choices"]);
+    if ((field.type == SpFieldType::Choice || field.type == SpFieldType::MultiChoice) &&
+        field.choices.empty() && !field.fillInChoice)
+        throw SpError(400, kArgumentException,
+                      "A choice column needs at least one choice (or FillInChoice).");
+    if (field.enforceUniqueValues && !field.indexed)
+        throw SpError(400, kArgumentException,
+                      "You must index this column before you can enforce unique values.");
+    if (field.enforceUniqueValues &&
+        (field.type == SpFieldType::Note || field.type == SpFieldType::MultiChoice))
+        throw SpError(400, kArgumentException,
+                      "This column type does not support enforcing unique values.");
+    if (body.contains("LookupList")) {
+        const std::string target = body["LookupList"].get<std::string>();
+        SpList* other = findListById(target);
+        field.lookupList = other != nullptr ? other->title() : target;
+    }
+    const std::string base = encodeInternalName(field.title);
+    field.internalName = base;
+    for (int n = 0; list.findField(field.internalName) != nullptr; ++n)
+        field.internalName = base + std::to_string(n);
+    const ListField& added = list.addField(field);
+    ++m_writes;
+    const ojson json = fieldJson(list, added, format, request.siteUrl);
+    return jsonResponse(201, format, format == JsonFormat::Verbose ? ojson{{"d", json}} : json);
+}
+
+// MERGE of a field: the flags a client may change after creation.
+ServiceResponse SharePointService::updateField(const ServiceRequest& request, ListField& field) {
+    checkSchemaAccess();
+    const auto [body, type] = metadataBody(request, "SP.Field");
+    SpField changed = field.def;
+    changed.indexed = boolProperty(body, "Indexed", changed.indexed);
+    changed.required = boolProperty(body, "Required", changed.required);
+    changed.hidden = boolProperty(body, "Hidden", changed.hidden);
+    changed.enforceUniqueValues =
+        boolProperty(body, "EnforceUniqueValues", changed.enforceUniqueValues);
+    changed.title = body.value("Title", changed.title);
+    if (changed.title.empty())
+        throw SpError(400, kArgumentException, "The field needs a Title.");
+    if (changed.enforceUniqueValues && !changed.indexed)
+        throw SpError(400, kArgumentException,
+                      "You must index this column before you can enforce unique values.");
+    field.def = std::move(changed);
+    ++m_writes;
+    return ServiceResponse{204, {}, {}, {}};
 }
 
 ServiceResponse SharePointService::getChanges(const ServiceRequest& request, JsonFormat format,

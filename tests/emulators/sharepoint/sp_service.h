@@ -57,6 +57,7 @@ public:
     std::uint64_t reads() const { return m_reads; }
     std::uint64_t writes() const { return m_writes; }
     std::uint64_t batches() const { return m_batches; }
+    void setSchemaLocked(bool locked) { m_schemaLocked = locked; }
 
 private:
     struct Context;
@@ -78,6 +79,9 @@ private:
     ServiceResponse validateUpdate(const ServiceRequest& request, JsonFormat format, SpList& list,
                                    int id);
     ServiceResponse createListOverRest(const ServiceRequest& request, JsonFormat format);
+    ServiceResponse createField(const ServiceRequest& request, JsonFormat format, SpList& list);
+    ServiceResponse updateField(const ServiceRequest& request, ListField& field);
+    void checkSchemaAccess() const;
 
     SpList* findList(std::string_view title);
     SpList* findListById(std::string_view id);
@@ -103,6 +107,7 @@ private:
     std::mutex m_digestMutex;
     std::map<std::string, std::int64_t> m_digests;  // digest -> expiry (Unix seconds)
     std::atomic<std::uint64_t> m_reads{0}, m_writes{0}, m_batches{0};
+    std::atomic<bool> m_schemaLocked{false};
 };
 
 // Builds the predefined "Accounts" list definition (Text, Number, Currency, Choice, DateTime,
