@@ -68,6 +68,11 @@ struct WriteItem {
     // every run, so a provider can derive the new record's key from it (OData ReplicationKey)
     // and a rerun after a crash finds the record instead of creating it twice. May be empty.
     std::string origin;
+    // Update: per column of WriteBatch::columns, whether its value differs from what the record
+    // holds now; empty = all. A provider that can update single columns sends only these, so
+    // what Ferry does not see of a value (a link's description) and the target's audit trail
+    // of unchanged columns stay untouched. `values` still holds every column.
+    std::vector<bool> changed;
 };
 
 struct WriteBatch {

@@ -225,6 +225,8 @@ private:
     ItemPlan planRow(const sqlite::Statement& rows, MatchedItem& item) const;
     void apply();
     void applyItem(MatchedItem& item, const ItemPlan& plan);
+    std::vector<bool> changedPairs(const MatchedItem& item, Side side, std::string agreed,
+                                   const ItemPlan& plan) const;
     void flush();
     void land();
     void recordConflict(const MatchedItem& item, const ItemPlan& plan, bool open);
@@ -902,6 +904,29 @@ void Run::apply() {
     }
 }
 
+// Which pairs an update changes on `side`: those whose hash there differs from the agreed one.
+// Empty (= all) when the hashes are not at hand.
+std::vector<bool> Run::changedPairs(const MatchedItem& item, Side side, std::string agreed,
+                                    const ItemPlan& plan) const {
+    const std::size_t pairCount = m_pairs.size();
+    if (agreed.empty()) {
+        agreed = engine::agreedHashes(item.input, plan, pairCount);
+    }
+    std::string_view current =
+        side == Side::Left ? item.input.left.hashes : item.input.right.hashes;
+    if (current.empty()) {
+        current = item.input.stateHashes;  // unchanged since the last run
+    }
+    if (current.size() != pairCount * 8 || agreed.size() != pairCount * 8) {
+        return {};
+    }
+    std::vector<bool> changed(pairCount);
+    for (std::size_t p = 0; p < pairCount; ++p) {
+        changed[p] = current.compare(p * 8, 8, agreed, p * 8, 8) != 0;
+    }
+    return changed;
+}
+
 void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
     if (plan.state == StateOp::Keep && plan.toLeft == WriteOp::None &&
         plan.toRight == WriteOp::None) {
@@ -970,6 +995,9 @@ void Run::applyItem(MatchedItem& item, const ItemPlan& plan) {
                 }
                 write.values.push_back(coerce(source[p], schema.columns[columns[p]].type));
             }
+        }
+        if (op == WriteOp::Update) {
+            write.changed = changedPairs(item, side, m_pending[owner].hashes, plan);
         }
         batch.batch.items.push_back(std::move(write));
         batch.owners.push_back(owner);

@@ -1,13 +1,17 @@
 // Seed 000: Dynamics 365 accounts (the Web API emulator) into a custom SharePoint Online list
-// (the SharePoint emulator) through the sync engine, one way first, then bi-directional.
+// (the SharePoint emulator) through the sync engine, one way first, then bi-directional; at 300
+// accounts and past the list view threshold. Also option-set labels into a Choice column and a
+// required list column the mapping leaves empty.
 #include <gtest/gtest.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +33,7 @@ using Json = nlohmann::json;
 constexpr const char* kPassword = "Passw0rd!";
 constexpr const char* kNull = "<null>";
 constexpr int kAccounts = 300;
+constexpr int kLargeAccounts = 12000;  // past SharePoint's list view threshold (5,000)
 constexpr const char* kList = "Accounts";
 
 // SharePoint keeps empty text as null: both compare as null.
@@ -62,13 +67,18 @@ public:
         m_token = Json::parse(response->body).at("access_token").get<std::string>();
     }
 
-    void merge(int id, const Json& fields) { send(id, "MERGE", fields.dump()); }
-    void remove(int id) { send(id, "DELETE", ""); }
+    void merge(int id, const Json& fields) { send(item(id), "MERGE", fields.dump()); }
+    void remove(int id) { send(item(id), "DELETE", ""); }
+    // Changes a column's settings, e.g. {"Required": false}.
+    void mergeField(const std::string& internalName, const Json& settings) {
+        send("/fields/getbyinternalnameortitle('" + internalName + "')", "MERGE", settings.dump());
+    }
 
 private:
-    void send(int id, const std::string& method, const std::string& body) {
-        const std::string path = m_site + "/_api/web/lists/GetByTitle('" + kList + "')/items(" +
-                                 std::to_string(id) + ")";
+    static std::string item(int id) { return "/items(" + std::to_string(id) + ")"; }
+
+    void send(const std::string& resource, const std::string& method, const std::string& body) {
+        const std::string path = m_site + "/_api/web/lists/GetByTitle('" + kList + "')" + resource;
         const httplib::Headers headers = {{"Authorization", "Bearer " + m_token},
                                           {"Accept", "application/json;odata=nometadata"},
                                           {"X-HTTP-Method", method},
@@ -88,11 +98,20 @@ private:
     std::string m_token;
 };
 
+// What a test adds to the seed-000 list and mapping (name → Title, account number, city).
+struct ListSetup {
+    int accounts = kAccounts;
+    std::vector<emulator::SpField> extraFields;  // more list columns
+    std::string extraSelect;                     // more CRM columns, e.g. ",industrycode"
+    std::vector<ColumnPair> extraPairs;          // more mapped pairs
+};
+
 class CrmSharePointTest : public ::testing::Test {
 protected:
-    void SetUp() override {
+    void start(const ListSetup& setup) {
+        m_accounts = setup.accounts;
         emulator::DynamicsOptions crmOptions;
-        crmOptions.accounts = kAccounts;
+        crmOptions.accounts = setup.accounts;
         m_crm = std::make_unique<emulator::DynamicsEmulator>(crmOptions);
         m_crm->start();
         m_api = std::make_unique<DynamicsWebApi>(*m_crm);
@@ -110,6 +129,7 @@ protected:
         emulator::SpField city;
         city.internalName = "City";
         list.fields = {title, number, city};
+        list.fields.insert(list.fields.end(), setup.extraFields.begin(), setup.extraFields.end());
         m_sharePoint->createList(list);
         m_rest = std::make_unique<SharePointRest>(*m_sharePoint);
 
@@ -117,16 +137,16 @@ protected:
         registerBuiltinProviders(m_registry);
         m_document.id = "seed-000";
         m_document.title = "CRM accounts to SharePoint";
-        m_document.left =
-            EntityConfig{"Dynamics accounts",
-                         "odata",
-                         "URL=" + m_crm->baseUrl() +
-                             ";Authentication=microsoft_modern_crm;User=admin@"
-                             "contoso.com;Authority=" +
-                             m_crm->authority() + ";",
-                         "accounts?$select=accountid,name,accountnumber,address1_city",
-                         {"accountid"},
-                         {}};
+        m_document.left = EntityConfig{
+            "Dynamics accounts",
+            "odata",
+            "URL=" + m_crm->baseUrl() +
+                ";Authentication=microsoft_modern_crm;User=admin@"
+                "contoso.com;Authority=" +
+                m_crm->authority() + ";",
+            "accounts?$select=accountid,name,accountnumber,address1_city" + setup.extraSelect,
+            {"accountid"},
+            {}};
         m_document.right = EntityConfig{
             "SharePoint Accounts",
             "sharepoint",
@@ -141,6 +161,8 @@ protected:
         m_document.mapping.columns = {{"name", "Title"},
                                       {"accountnumber", "Account_x0020_Number"},
                                       {"address1_city", "City"}};
+        m_document.mapping.columns.insert(m_document.mapping.columns.end(),
+                                          setup.extraPairs.begin(), setup.extraPairs.end());
     }
 
     RunReport run() {
@@ -195,6 +217,21 @@ protected:
                report.right.inserted + report.right.updated + report.right.deleted;
     }
 
+    // A run that changes nothing: the report says so and neither service saw a write.
+    void expectNoWrites() {
+        const auto crmWrites = m_crm->stats().writes;
+        const auto listWrites = m_sharePoint->stats().writes;
+        const RunReport report = run();
+        ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+        EXPECT_EQ(writes(report), 0U);
+        EXPECT_EQ(report.left.failed + report.right.failed, 0U);
+        EXPECT_EQ(m_crm->stats().writes, crmWrites);
+        EXPECT_EQ(m_sharePoint->stats().writes, listWrites);
+    }
+
+    std::uint64_t accounts() const { return static_cast<std::uint64_t>(m_accounts); }
+
+    int m_accounts = 0;
     TempDir m_dir;
     std::unique_ptr<emulator::DynamicsEmulator> m_crm;
     std::unique_ptr<DynamicsWebApi> m_api;
@@ -205,20 +242,24 @@ protected:
     ConnectionDocument m_document;
 };
 
-TEST_F(CrmSharePointTest, OneWayThenBidirectional) {
+// The seed-000 scenario at a given number of accounts.
+class CrmSharePointSizeTest : public CrmSharePointTest,
+                              public ::testing::WithParamInterface<int> {};
+
+TEST_P(CrmSharePointSizeTest, OneWayThenBidirectional) {
+    start({GetParam(), {}, {}, {}});
+
     // One way: every account becomes a list item.
     auto report = run();
     ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
-    EXPECT_EQ(report.left.read, static_cast<std::uint64_t>(kAccounts));
-    EXPECT_EQ(report.right.inserted, static_cast<std::uint64_t>(kAccounts));
+    EXPECT_EQ(report.left.read, accounts());
+    EXPECT_EQ(report.right.inserted, accounts());
     EXPECT_EQ(report.right.failed, 0U);
-    ASSERT_EQ(listItems().size(), static_cast<std::size_t>(kAccounts));
+    ASSERT_EQ(listItems().size(), static_cast<std::size_t>(accounts()));
     expectSidesEqual();
 
     // Rerun without changes: nothing is written.
-    report = run();
-    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
-    EXPECT_EQ(writes(report), 0U);
+    expectNoWrites();
 
     // Bi-directional: an item edited in SharePoint, an account edited in CRM, an item deleted in
     // SharePoint. Accounts are found by their (unique) account numbers.
@@ -240,9 +281,10 @@ TEST_F(CrmSharePointTest, OneWayThenBidirectional) {
         }
     }
     ASSERT_GE(numbers.size(), 3U);
-    const std::string editedInList = numbers[0];
-    const std::string editedInCrm = numbers[1];
-    const std::string deletedInList = numbers[2];
+    // On the large list, the edits are on items past the first 5,000 too.
+    const std::string editedInList = numbers[numbers.size() - 1];
+    const std::string editedInCrm = numbers[numbers.size() / 2];
+    const std::string deletedInList = numbers[0];
     m_rest->merge(itemByNumber.at(editedInList), {{"City", "Edited in SharePoint"}});
     m_api->patch("accounts(" + accountByNumber.at(editedInCrm) + ")", {{"name", "Edited in CRM"}});
     m_rest->remove(itemByNumber.at(deletedInList));
@@ -255,17 +297,177 @@ TEST_F(CrmSharePointTest, OneWayThenBidirectional) {
     EXPECT_EQ(report.right.updated, 1U);
     EXPECT_EQ(report.right.inserted + report.right.deleted, 0U);
 
-    const auto accounts = crmAccounts();
-    EXPECT_EQ(accounts.size(), static_cast<std::size_t>(kAccounts - 1));
-    EXPECT_EQ(accounts.count(accountByNumber.at(deletedInList)), 0U)
+    const auto crm = crmAccounts();
+    EXPECT_EQ(crm.size(), static_cast<std::size_t>(accounts() - 1));
+    EXPECT_EQ(crm.count(accountByNumber.at(deletedInList)), 0U)
         << "the item deleted in SharePoint is deleted in CRM";
-    EXPECT_EQ(accounts.at(accountByNumber.at(editedInList))[2], "Edited in SharePoint");
+    EXPECT_EQ(crm.at(accountByNumber.at(editedInList))[2], "Edited in SharePoint");
     EXPECT_EQ(listItems().at(itemByNumber.at(editedInCrm))[0], "Edited in CRM");
     expectSidesEqual();
 
+    expectNoWrites();
+}
+
+INSTANTIATE_TEST_SUITE_P(Accounts, CrmSharePointSizeTest,
+                         ::testing::Values(kAccounts, kLargeAccounts),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                             return std::to_string(param.param);
+                         });
+
+// Option-set columns reach SharePoint as their labels (`<attr>_label`) in a Choice column.
+TEST_F(CrmSharePointTest, OptionSetLabelsIntoChoiceColumn) {
+    // The labels as CRM's metadata defines them, read natively (from an emulator without rows:
+    // the list's choices must exist before the fixture starts).
+    emulator::DynamicsOptions metadataOnly;
+    metadataOnly.accounts = 0;
+    emulator::DynamicsEmulator crm(metadataOnly);
+    crm.start();
+    const Json picklists = DynamicsWebApi(crm).get(
+        "EntityDefinitions(LogicalName='account')/Attributes/"
+        "Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand="
+        "OptionSet");
+    std::map<int, std::string> labels;
+    for (const auto& attribute : picklists.at("value")) {
+        if (attribute.at("LogicalName") == "industrycode") {
+            for (const auto& option : attribute.at("OptionSet").at("Options")) {
+                labels[option.at("Value").get<int>()] =
+                    option.at("Label").at("UserLocalizedLabel").at("Label").get<std::string>();
+            }
+        }
+    }
+    ASSERT_GE(labels.size(), 2U);
+
+    emulator::SpField industry;
+    industry.internalName = "Industry";
+    industry.type = emulator::SpFieldType::Choice;
+    for (const auto& [value, label] : labels) {
+        industry.choices.push_back(label);
+    }
+    start({kAccounts, {industry}, ",industrycode", {{"industrycode_label", "Industry"}}});
+
+    // Expected: each account's label by account number (CRM read natively).
+    const auto expected = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& row : m_api->all("accounts?$select=accountnumber,industrycode")) {
+            const Json& code = row.at("industrycode");
+            out[text(row.at("accountnumber"))] =
+                code.is_null() ? kNull : labels.at(code.get<int>());
+        }
+        return out;
+    };
+    const auto actual = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& item : m_sharePoint->items(kList)) {
+            out[text(item.value("Account_x0020_Number", Json()))] =
+                text(item.value("Industry", Json()));
+        }
+        return out;
+    };
+
+    auto report = run();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, accounts());
+    auto want = expected();
+    ASSERT_EQ(want.size(), static_cast<std::size_t>(accounts()));
+    std::set<std::string> used;
+    for (const auto& [number, label] : want) {
+        used.insert(label);
+    }
+    EXPECT_GE(used.size(), 3U) << "the sample data uses several labels and empty values";
+    EXPECT_EQ(actual(), want);
+
+    expectNoWrites();
+
+    // A changed option in CRM changes the label in SharePoint.
+    const auto number = want.begin()->first;
+    const int newCode = want.begin()->second == labels.begin()->second
+                            ? std::next(labels.begin())->first
+                            : labels.begin()->first;
+    std::string accountId;
+    for (const auto& row : m_api->all("accounts?$select=accountid,accountnumber")) {
+        if (text(row.at("accountnumber")) == number) {
+            accountId = row.at("accountid").get<std::string>();
+        }
+    }
+    m_api->patch("accounts(" + accountId + ")", {{"industrycode", newCode}});
     report = run();
     ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
-    EXPECT_EQ(writes(report), 0U);
+    EXPECT_EQ(report.right.updated, 1U);
+    EXPECT_EQ(writes(report), 1U);
+    want = expected();
+    EXPECT_EQ(want.at(number), labels.at(newCode));
+    EXPECT_EQ(actual(), want);
+}
+
+// A list column that is required but not mapped: SharePoint's REST API itself does not enforce
+// Required on item creation (PnP-JS-Core #376), so Ferry refuses each insert with a plain message
+// naming the column, sends nothing, and inserts everything once the column is optional.
+class CrmSharePointRequiredTest : public CrmSharePointTest {
+protected:
+    void SetUp() override {
+        emulator::SpField region;
+        region.internalName = "Region_x0020_Code";
+        region.title = "Region Code";
+        region.required = true;
+        start({kAccounts, {region}, {}, {}});
+    }
+
+    // Every insert failed with the plain per-item message and the list is still empty.
+    void expectEveryInsertRefused(const RunReport& report) {
+        EXPECT_EQ(report.status, RunStatus::CompletedWithErrors) << report.message;
+        EXPECT_EQ(report.right.inserted, 0U);
+        EXPECT_EQ(report.right.failed, accounts());
+        ASSERT_EQ(report.errors.size(), static_cast<std::size_t>(accounts()));
+        for (const ItemError& error : report.errors) {
+            EXPECT_EQ(error.side, Side::Right);
+            EXPECT_NE(error.message.find("requires the column 'Region Code'"), std::string::npos)
+                << error.message;
+            // Plain language: no service code or JSON.
+            EXPECT_EQ(error.message.find("Exception"), std::string::npos) << error.message;
+            EXPECT_EQ(error.message.find('{'), std::string::npos) << error.message;
+        }
+        EXPECT_TRUE(listItems().empty());
+        EXPECT_EQ(m_sharePoint->stats().batches, 0U) << "nothing was sent to SharePoint";
+    }
+};
+
+TEST_F(CrmSharePointRequiredTest, EveryInsertFailsUntilTheColumnIsOptional) {
+    expectEveryInsertRefused(run());
+    // The failed inserts are planned again: still refused.
+    expectEveryInsertRefused(run());
+
+    m_rest->mergeField("Region_x0020_Code", {{"Required", false}});
+    const RunReport report = run();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, accounts());
+    EXPECT_TRUE(report.errors.empty());
+    expectSidesEqual();
+    for (const auto& item : m_sharePoint->items(kList)) {
+        EXPECT_TRUE(item.at("Region_x0020_Code").is_null());
+    }
+    expectNoWrites();
+}
+
+TEST_F(CrmSharePointRequiredTest, EveryInsertFailsUntilTheColumnIsMapped) {
+    expectEveryInsertRefused(run());
+
+    // Every generated account has a telephone number: every insert can fill the column now.
+    m_document.left.select += ",telephone1";
+    m_document.mapping.columns.push_back({"telephone1", "Region_x0020_Code"});
+    const RunReport report = run();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.right.inserted, accounts());
+    expectSidesEqual();
+    std::map<std::string, std::string> phones;  // by account number, CRM read natively
+    for (const auto& row : m_api->all("accounts?$select=accountnumber,telephone1")) {
+        phones[text(row.at("accountnumber"))] = text(row.at("telephone1"));
+    }
+    for (const auto& item : m_sharePoint->items(kList)) {
+        const std::string phone = text(item.at("Region_x0020_Code"));
+        EXPECT_NE(phone, kNull);
+        EXPECT_EQ(phone, phones.at(text(item.at("Account_x0020_Number"))));
+    }
+    expectNoWrites();
 }
 
 }  // namespace

@@ -154,7 +154,16 @@ private:
                 if (it == m_table.rows.end()) {
                     outcome.error = "no longer exists";
                 } else {
-                    assign(it->second, batch.columns, item.values);
+                    std::vector<std::string> columns;
+                    std::vector<Value> values;
+                    for (std::size_t c = 0; c < batch.columns.size(); ++c) {
+                        if (item.changed.empty() || item.changed[c]) {
+                            columns.push_back(batch.columns[c]);
+                            values.push_back(item.values[c]);
+                            m_table.updatedColumns.push_back(batch.columns[c]);
+                        }
+                    }
+                    assign(it->second, columns, values);
                     outcome.ok = true;
                 }
             } else {

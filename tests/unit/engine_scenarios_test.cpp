@@ -711,6 +711,19 @@ TEST_F(EngineTest, InsertsCarryAStableOriginOfTheSourceRecord) {
     EXPECT_NE(origins[3].find("/left/2"), std::string::npos) << origins[3];
 }
 
+TEST_F(EngineTest, UpdatesNameOnlyTheColumnsThatChanged) {
+    load(Side::Left, kBase);
+    m_document.direction = Direction::LeftToRight;
+    ASSERT_EQ(run().status, RunStatus::Succeeded);
+    put(Side::Left, 1, "x", 10);   // name only
+    put(Side::Left, 2, "bb", 21);  // name and amount
+    const auto report = run();
+    EXPECT_EQ(report.right.updated, 2U);
+    EXPECT_EQ(table(Side::Right).updatedColumns,
+              (std::vector<std::string>{"name", "name", "amount"}));
+    EXPECT_EQ(rows(Side::Right), with(with(kBase, 1, "x", 10), 2, "bb", 21));
+}
+
 // A target that makes its own keys and has no column for the source key (a SharePoint list):
 // the connection drops after a batch was applied but before its outcomes were committed.
 class CrashedInsertTest : public EngineTest {

@@ -1035,6 +1035,9 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
                 field.kind == FieldKind::Calculated) {
                 continue;  // ID, Created, Modified, ...: SharePoint sets them
             }
+            if (!item.changed.empty() && !item.changed[c]) {
+                continue;  // MERGE leaves it as it is (e.g. a link's description)
+            }
             if (value.isNull() && field.required) {
                 job.outcome =
                     net::writeFailure(ErrorCode::ConstraintViolation,
