@@ -7,6 +7,12 @@
 #                            first one-way run, then bi-directional with an edit on each side.
 #   scripts/demo.sh --sql    1,000 customers from one SQLite database into another through ODBC,
 #                            then an incremental run that updates exactly the one edited row.
+#   scripts/demo.sh --sharepoint
+#                            seed 000: Dynamics 365 accounts (the Dynamics emulator) into a custom
+#                            SharePoint Online list "Accounts" (the SharePoint emulator) that
+#                            `ferry create-target` makes, columns matched by auto mapping: verify,
+#                            preview, a first one-way run, then bi-directional with an edit in CRM
+#                            and one in SharePoint.
 #
 # Everything lives in build/demo (FERRY_CONFIG_DIR / FERRY_DATA_DIR point there), so your own
 # saved connections and state are never touched. FERRY_BUILD_DIR picks another build folder.
@@ -17,8 +23,9 @@ mode=crm
 case "${1:-}" in
     "") ;;
     --sql) mode=sql ;;
+    --sharepoint) mode=sharepoint ;;
     -h | --help)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -44,9 +51,16 @@ step "Installing packages (scripts/install-deps.sh)"
 scripts/install-deps.sh
 
 build=${FERRY_BUILD_DIR:-build}
-step "Building ferry and the Dynamics emulator into $build/"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --parallel "$(nproc)" --target ferry ferry-dynamics-emulator
+targets=(ferry ferry-dynamics-emulator)
+if [[ "$mode" == sharepoint ]]; then targets+=(ferry-sharepoint-emulator); fi
+step "Building ${targets[*]} into $build/"
+# A folder that is already configured keeps its generator and build type.
+configure=()
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    configure=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+fi
+cmake -S . -B "$build" "${configure[@]}" >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]}"
 build=$(cd "$build" && pwd)
 ferry_bin="$build/bin/ferry"
 ferry() { "$ferry_bin" "$@"; }
@@ -57,26 +71,36 @@ mkdir -p "$demo/config/connections" "$demo/data"
 export FERRY_CONFIG_DIR="$demo/config"
 export FERRY_DATA_DIR="$demo/data"
 
-# --- seed 001: Dynamics 365 accounts into a SQL table ------------------------------------------
-demo_crm() {
-    step "Starting the Dynamics 365 Web API emulator (500 generated accounts)"
-    "$build/bin/ferry-dynamics-emulator" --port 0 --accounts 500 >"$demo/emulator.out" \
-        2>"$demo/emulator.err" &
-    emulator_pid=$!
-    trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
+# Starts an emulator in the background (stopped when the script ends) and waits for its ready
+# line; sets emulator_url to the URL that line names. $1 names its output files in $demo.
+emulator_pids=()
+trap 'for pid in "${emulator_pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+start_emulator() {
+    local name=$1
+    shift
+    "$@" >"$demo/$name.out" 2>"$demo/$name.err" &
+    local pid=$!
+    emulator_pids+=("$pid")
     local waited=0
-    until grep -q "listening on" "$demo/emulator.out" 2>/dev/null; do
-        if ! kill -0 "$emulator_pid" 2>/dev/null || ((waited > 300)); then
-            echo "demo: the emulator did not start:" >&2
-            cat "$demo/emulator.err" >&2
+    until grep -q "listening on" "$demo/$name.out" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null || ((waited > 300)); then
+            echo "demo: the $name emulator did not start:" >&2
+            cat "$demo/$name.err" >&2
             exit 1
         fi
         sleep 0.1
         waited=$((waited + 1))
     done
-    cat "$demo/emulator.out"
+    cat "$demo/$name.out"
+    emulator_url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/$name.out")
+}
+
+# --- seed 001: Dynamics 365 accounts into a SQL table ------------------------------------------
+demo_crm() {
+    step "Starting the Dynamics 365 Web API emulator (500 generated accounts)"
+    start_emulator emulator "$build/bin/ferry-dynamics-emulator" --port 0 --accounts 500
     local url root tenant
-    url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$demo/emulator.out")
+    url=$emulator_url
     root=${url%/api/data/v9.2/}
     tenant=00000000-0000-0000-0000-0000000c0a57
 
@@ -183,6 +207,179 @@ it again ($build/bin/ferry-dynamics-emulator --help) and:
 EOF
 }
 
+# --- seed 000: Dynamics 365 accounts into a custom SharePoint Online list ----------------------
+demo_sharepoint() {
+    local title="CRM accounts to SharePoint"
+    step "Starting the Dynamics 365 Web API emulator (500 generated accounts)"
+    start_emulator dynamics "$build/bin/ferry-dynamics-emulator" --port 0 --accounts 500
+    local crm_url crm_root crm_tenant
+    crm_url=$emulator_url
+    crm_root=${crm_url%/api/data/v9.2/}
+    crm_tenant=00000000-0000-0000-0000-0000000c0a57
+
+    step "Starting the SharePoint Online emulator (the site /sites/sales, no lists yet)"
+    start_emulator sharepoint "$build/bin/ferry-sharepoint-emulator" --port 0
+    local site sp_root sp_tenant
+    site=$emulator_url
+    sp_root=${site%/sites/sales}
+    sp_tenant=00000000-0000-0000-0000-00000000c0a5
+    local list_api="$site/_api/web/lists/GetByTitle('Accounts')"
+
+    local document="$FERRY_CONFIG_DIR/connections/crm-accounts-to-sharepoint.json"
+    step "Writing the connection document $document"
+    # The seed names https://contoso.crm4.dynamics.com and https://contoso.sharepoint.com; here
+    # the URLs are the emulators', and Authority= / TokenEndpoint= send the sign-ins to the
+    # emulators' token endpoints instead of login.microsoftonline.com. No password in the file.
+    cat >"$document" <<JSON
+{
+  "title": "$title",
+  "direction": "left-to-right",
+  "conflictResolution": "skip",
+  "left": {
+    "title": "Dynamics accounts",
+    "provider": "odata",
+    "connectionString": "URL=$crm_url;Authentication=microsoft_modern_crm;User=admin@contoso.com;Authority=$crm_root/$crm_tenant;",
+    "select": "accounts?\$select=name,accountnumber,address1_city",
+    "primaryKey": ["accountid"]
+  },
+  "right": {
+    "title": "SharePoint Accounts",
+    "provider": "sharepoint",
+    "connectionString": "URL=$site/Lists/Accounts/AllItems.aspx;Authentication=Microsoft_Modern;User=admin@contoso.com;TokenEndpoint=$sp_root/$sp_tenant/oauth2/v2.0/token;",
+    "primaryKey": ["ID"]
+  },
+  "mapping": { "auto": true }
+}
+JSON
+    cat "$document"
+    step "The passwords come from the environment (or --password-stdin), never from the document"
+    printf '%s$ export FERRY_LEFT_PASSWORD=... FERRY_RIGHT_PASSWORD=...%s\n' "$bold" "$reset"
+    export FERRY_LEFT_PASSWORD='Passw0rd!' FERRY_RIGHT_PASSWORD='Passw0rd!'
+
+    # Auto mapping pairs columns whose names agree once case and punctuation are ignored, so the
+    # new list's fields are named like the CRM columns. SharePoint's built-in Title is made
+    # optional, since no CRM column is named Title.
+    step "Creating the SharePoint side: the list \"Accounts\", from the CRM columns"
+    show ferry create-target "$title"
+
+    step "Verify Connection String (both sides)"
+    show ferry verify "$title"
+
+    step "Preview Data: the top 5 accounts, and the (empty) list with its columns"
+    show ferry preview "$title" --side left --rows 5
+    show ferry preview "$title" --side right --rows 5
+
+    step "First run, one way (left to right): every account becomes a list item"
+    show ferry run "$title"
+
+    # The demo's own checks and edits go through the services' HTTP APIs with curl, with tokens
+    # from the emulators' token endpoints (password grant), not through Ferry.
+    local crm_token sp_token
+    crm_token=$(curl -sf --data-urlencode grant_type=password \
+        --data-urlencode client_id=51f81489-12ee-4a9e-aaae-a2591f45987d \
+        --data-urlencode username=admin@contoso.com \
+        --data-urlencode "password=$FERRY_LEFT_PASSWORD" \
+        --data-urlencode "scope=$crm_root/.default" "$crm_root/$crm_tenant/oauth2/v2.0/token" |
+        jq -r .access_token)
+    sp_token=$(curl -sf --data-urlencode grant_type=password \
+        --data-urlencode client_id=51f81489-12ee-4a9e-aaae-a2591f45987d \
+        --data-urlencode username=admin@contoso.com \
+        --data-urlencode "password=$FERRY_RIGHT_PASSWORD" \
+        --data-urlencode "scope=$sp_root/.default" "$sp_root/$sp_tenant/oauth2/v2.0/token" |
+        jq -r .access_token)
+    crm_get() {
+        curl -sf -G -H "Authorization: Bearer $crm_token" -H "Accept: application/json" \
+            -H "OData-Version: 4.0" "$@"
+    }
+    sp_get() {
+        curl -sf -G -H "Authorization: Bearer $sp_token" \
+            -H "Accept: application/json;odata=nometadata" "$@"
+    }
+
+    step "A few list items, read with SharePoint REST"
+    printf '%s$ curl "%s/items?%s"%s\n' "$bold" "$list_api" \
+        "\$select=ID,name,accountnumber,address1_city&\$top=5" "$reset"
+    sp_get --data-urlencode "\$select=ID,name,accountnumber,address1_city" \
+        --data-urlencode "\$top=5" "$list_api/items" |
+        jq -r '["ID", "name", "accountnumber", "address1_city"],
+               (.value[] | [.ID, .name, .accountnumber, .address1_city // ""]) | @tsv' |
+        column -t -s $'\t'
+    local item_count
+    item_count=$(sp_get "$list_api" --data-urlencode "\$select=ItemCount" | jq -r .ItemCount)
+    echo "The list has $item_count items."
+    if [[ "$item_count" != 500 ]]; then
+        echo "demo: expected 500 list items after the first run, found $item_count" >&2
+        exit 1
+    fi
+
+    step "Switching the connection to bi-directional"
+    local updated
+    updated=$(jq '.direction = "bidirectional"' "$document")
+    printf '%s\n' "$updated" >"$document"
+    show jq -c '{direction, conflictResolution}' "$document"
+
+    step "Editing one account in CRM (Web API PATCH) and one list item in SharePoint (REST MERGE)"
+    # Item 1 is edited in SharePoint; the account behind item 2 is edited in CRM. Account
+    # numbers are unique, so they find the CRM account of a list item.
+    local first_number second_number second_account
+    first_number=$(sp_get "$list_api/items(1)" --data-urlencode "\$select=accountnumber" |
+        jq -r .accountnumber)
+    second_number=$(sp_get "$list_api/items(2)" --data-urlencode "\$select=accountnumber" |
+        jq -r .accountnumber)
+    second_account=$(crm_get "${crm_url}accounts" --data-urlencode "\$select=accountid" \
+        --data-urlencode "\$filter=accountnumber eq '$second_number'" |
+        jq -r '.value[0].accountid')
+    printf '%s$ curl -X PATCH %saccounts(%s) -d {"name": "Renamed in CRM"}%s\n' \
+        "$bold" "$crm_url" "$second_account" "$reset"
+    curl -sf -X PATCH -H "Authorization: Bearer $crm_token" -H "Content-Type: application/json" \
+        -H "If-Match: *" -H "OData-Version: 4.0" -d '{"name": "Renamed in CRM"}' \
+        "${crm_url}accounts($second_account)"
+    printf '%s$ curl -X POST -H "X-HTTP-Method: MERGE" %s/items(1) -d %s%s\n' "$bold" \
+        "$list_api" '{"address1_city": "Edited in SharePoint"}' "$reset"
+    curl -sf -X POST -H "Authorization: Bearer $sp_token" -H "X-HTTP-Method: MERGE" \
+        -H "IF-MATCH: *" -H "Accept: application/json;odata=nometadata" \
+        -H "Content-Type: application/json;odata=nometadata" \
+        -d '{"address1_city": "Edited in SharePoint"}' "$list_api/items(1)"
+
+    step "Second run, bi-directional: each edit flows to the other side"
+    local report="$demo/second-run.json"
+    printf '%s$ ferry run "%s" --json%s\n' "$bold" "$title" "$reset"
+    ferry run "$title" --json | tee "$report"
+
+    # The demo checks itself: exactly one update per side, the CRM edit is in the list, the
+    # SharePoint edit is in CRM.
+    local crm_updated list_updated name_in_list city_in_crm
+    crm_updated=$(jq -r '.left.updated' "$report")
+    list_updated=$(jq -r '.right.updated' "$report")
+    name_in_list=$(sp_get "$list_api/items(2)" --data-urlencode "\$select=name" | jq -r .name)
+    city_in_crm=$(crm_get "${crm_url}accounts" --data-urlencode "\$select=address1_city" \
+        --data-urlencode "\$filter=accountnumber eq '$first_number'" |
+        jq -r '.value[0].address1_city')
+    if [[ "$crm_updated" != 1 || "$list_updated" != 1 || "$name_in_list" != "Renamed in CRM" ||
+        "$city_in_crm" != "Edited in SharePoint" ]]; then
+        echo "demo: expected one update on each side and each edit on the other side; got" \
+            "$crm_updated update(s) in CRM, $list_updated in SharePoint, list item 2 named" \
+            "'$name_in_list', account $first_number in CRM with city '$city_in_crm'" >&2
+        exit 1
+    fi
+    echo
+    echo "In SharePoint, list item 2 (account $second_number) is now named '$name_in_list';"
+    echo "in CRM, account $first_number (list item 1) is now in '$city_in_crm'."
+
+    step "The saved connection and its runs"
+    show ferry list
+    show ferry history "$title"
+
+    cat <<EOF
+
+Done. The demo's files are in $demo. The emulators stop with this script; to keep exploring, start
+them again ($build/bin/ferry-dynamics-emulator --help, $build/bin/ferry-sharepoint-emulator --help)
+and:
+  export FERRY_CONFIG_DIR=$FERRY_CONFIG_DIR FERRY_DATA_DIR=$FERRY_DATA_DIR
+  $ferry_bin --help
+EOF
+}
+
 # --- 1,000 SQLite customers into a second SQLite database ---------------------------------------
 demo_sql() {
 step "Creating the sample database $demo/crm.db (1,000 customer accounts)"
@@ -263,8 +460,8 @@ Done. The demo's files are in $demo. To keep exploring:
 EOF
 }
 
-if [[ "$mode" == crm ]]; then
-    demo_crm
-else
-    demo_sql
-fi
+case "$mode" in
+    crm) demo_crm ;;
+    sharepoint) demo_sharepoint ;;
+    *) demo_sql ;;
+esac
