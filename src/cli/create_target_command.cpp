@@ -4,17 +4,12 @@
 
 #include "command.h"
 #include "command_support.h"
-#include "ferry/sync_engine.h"
+#include "ferry/create_target.h"
 #include "text_table.h"
 
 namespace ferry::cli {
 
 namespace {
-
-// The side a run writes into: the target of a one-way connection, else the right side.
-Side defaultTarget(Direction direction) {
-    return direction == Direction::RightToLeft ? Side::Left : Side::Right;
-}
 
 std::string sourceType(const Column& column) {
     std::string text = toString(column.type);
@@ -29,7 +24,7 @@ ExitCode createTargetHandler(Context& context) {
     const ConnectionDocument& document = connection.document;
     const Side target = context.args.value("side")
                             ? parseSide("--side", *context.args.value("side"))
-                            : defaultTarget(document.direction);
+                            : defaultTargetSide(document.direction);
     const Side source = other(target);
     const bool json = context.args.has("json");
     const bool dryRun = context.args.has("dry-run");
@@ -37,31 +32,13 @@ ExitCode createTargetHandler(Context& context) {
     const EntityConfig& sourceEntity = source == Side::Left ? document.left : document.right;
 
     const Passwords passwords = readPasswords(context.args, context.io.in);
-    const ProviderRegistry& registry = builtinRegistry();
-    auto targetProvider = openEntity(registry, targetEntity, passwords.of(target));
-    if (!targetProvider->capabilities().canCreateEntity) {
-        throw Error(ErrorCode::InvalidArgument,
-                    "the " + targetEntity.provider + " provider cannot create entities", {},
-                    "Create '" + targetEntity.title + "' in its own tools, then run again.");
-    }
-    if (targetProvider->entityExists()) {
-        throw Error(ErrorCode::InvalidArgument,
-                    sideLabel(target, targetEntity) + " already exists; nothing was changed", {},
-                    "Map its columns in the connection document, or name a new entity.");
-    }
-    auto sourceProvider = openEntity(registry, sourceEntity, passwords.of(source));
-    const std::vector<Column> columns =
-        columnsForNewEntity(document.mapping, sourceProvider->describe(), source);
-    if (columns.empty()) {
-        throw Error(ErrorCode::InvalidDocument,
-                    "the mapping carries no column of the " + std::string(toString(source)) +
-                        " side into the new entity",
-                    {}, "Turn on autoMap or list the pairs in mapping.columns.");
-    }
+    TargetPlan plan =
+        planTarget(builtinRegistry(), document, target, passwords.left, passwords.right);
+    const std::vector<Column>& columns = plan.columns;
 
     CreatedEntity created;
     if (!dryRun) {
-        created = targetProvider->createEntity(columns);
+        created = createTarget(plan);
     }
 
     if (json) {
