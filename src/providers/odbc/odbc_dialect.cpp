@@ -254,128 +254,93 @@ std::string Dialect::deleteStatement(const TableName& table,
            joinQuoted(*this, keyColumns, " AND ", " = ?");
 }
 
-std::string Dialect::columnType(const Column& column) const {
-    const auto sized = [&column](const char* type, std::int64_t limit, const char* unlimited) {
-        return column.length > 0 && column.length <= limit
-                   ? std::string(type) + "(" + std::to_string(column.length) + ")"
-                   : std::string(unlimited);
-    };
-    const auto decimal = [&column](const char* type) {
-        // Money and decimals without a declared precision keep 4 places (Dataverse money).
-        const int precision = column.precision > 0 ? std::min(column.precision, 38) : 38;
-        const int scale = column.precision > 0 ? std::min(column.scale, precision) : 10;
-        return std::string(type) + "(" + std::to_string(precision) + "," + std::to_string(scale) +
-               ")";
-    };
-    // A key column needs a bounded type on SQL Server and MySQL (no index on MAX/TEXT).
-    const std::int64_t keyLength = column.key && column.length <= 0 ? 450 : 0;
-    switch (m_kind) {
+namespace {
+
+// The CREATE TABLE type names of one database system.
+struct TypeNames {
+    const char* boolean;
+    const char* integer;
+    const char* floating;
+    const char* decimal;  // followed by (precision,scale)
+    const char* dateTime;
+    const char* date;
+    const char* guid;  // nullptr: text
+    const char* binary;
+    const char* text;  // followed by (length)
+    std::int64_t textLimit;
+    const char* unlimitedText;
+    const char* keyText;  // unbounded text as a key (nullptr: unlimitedText can be a key)
+};
+
+const TypeNames& typeNames(DialectKind kind) {
+    static const TypeNames sqlServer{
+        "BIT",           "BIGINT",           "FLOAT",          "DECIMAL",  "DATETIME2(7)",
+        "DATE",          "UNIQUEIDENTIFIER", "VARBINARY(MAX)", "NVARCHAR", 4000,
+        "NVARCHAR(MAX)", "NVARCHAR(450)"};
+    static const TypeNames postgreSql{
+        "BOOLEAN", "BIGINT", "DOUBLE PRECISION", "NUMERIC", "TIMESTAMP(6)", "DATE",
+        "UUID",    "BYTEA",  "VARCHAR",          10485760,  "TEXT",         nullptr};
+    static const TypeNames sqlite{"BOOLEAN", "INTEGER", "REAL",    "NUMERIC",  "DATETIME", "DATE",
+                                  nullptr,   "BLOB",    "VARCHAR", 1000000000, "TEXT",     nullptr};
+    static const TypeNames mySql{"BOOLEAN",     "BIGINT", "DOUBLE",   "DECIMAL",
+                                 "DATETIME(6)", "DATE",   "CHAR(36)", "LONGBLOB",
+                                 "VARCHAR",     16383,    "LONGTEXT", "VARCHAR(450)"};
+    static const TypeNames generic{
+        "BOOLEAN",  "BIGINT", "DOUBLE PRECISION", "DECIMAL", "TIMESTAMP", "DATE",
+        "CHAR(36)", "BLOB",   "VARCHAR",          32000,     "CLOB",      nullptr};
+    switch (kind) {
         case DialectKind::SqlServer:
-            switch (column.type) {
-                case ValueType::Bool:
-                    return "BIT";
-                case ValueType::Int:
-                    return "BIGINT";
-                case ValueType::Double:
-                    return "FLOAT";
-                case ValueType::Decimal:
-                    return decimal("DECIMAL");
-                case ValueType::DateTime:
-                    return "DATETIME2(7)";
-                case ValueType::Date:
-                    return "DATE";
-                case ValueType::Guid:
-                    return "UNIQUEIDENTIFIER";
-                case ValueType::Binary:
-                    return "VARBINARY(MAX)";
-                default:
-                    return keyLength > 0 ? "NVARCHAR(450)"
-                                         : sized("NVARCHAR", 4000, "NVARCHAR(MAX)");
-            }
+            return sqlServer;
         case DialectKind::PostgreSql:
-            switch (column.type) {
-                case ValueType::Bool:
-                    return "BOOLEAN";
-                case ValueType::Int:
-                    return "BIGINT";
-                case ValueType::Double:
-                    return "DOUBLE PRECISION";
-                case ValueType::Decimal:
-                    return decimal("NUMERIC");
-                case ValueType::DateTime:
-                    return "TIMESTAMP(6)";
-                case ValueType::Date:
-                    return "DATE";
-                case ValueType::Guid:
-                    return "UUID";
-                case ValueType::Binary:
-                    return "BYTEA";
-                default:
-                    return sized("VARCHAR", 10485760, "TEXT");
-            }
+            return postgreSql;
         case DialectKind::Sqlite:
-            switch (column.type) {
-                case ValueType::Bool:
-                    return "BOOLEAN";
-                case ValueType::Int:
-                    return "INTEGER";
-                case ValueType::Double:
-                    return "REAL";
-                case ValueType::Decimal:
-                    return decimal("NUMERIC");
-                case ValueType::DateTime:
-                    return "DATETIME";
-                case ValueType::Date:
-                    return "DATE";
-                case ValueType::Binary:
-                    return "BLOB";
-                default:
-                    return sized("VARCHAR", 1000000000, "TEXT");
-            }
+            return sqlite;
         case DialectKind::MySql:
-            switch (column.type) {
-                case ValueType::Bool:
-                    return "BOOLEAN";
-                case ValueType::Int:
-                    return "BIGINT";
-                case ValueType::Double:
-                    return "DOUBLE";
-                case ValueType::Decimal:
-                    return decimal("DECIMAL");
-                case ValueType::DateTime:
-                    return "DATETIME(6)";
-                case ValueType::Date:
-                    return "DATE";
-                case ValueType::Guid:
-                    return "CHAR(36)";
-                case ValueType::Binary:
-                    return "LONGBLOB";
-                default:
-                    return keyLength > 0 ? "VARCHAR(450)" : sized("VARCHAR", 16383, "LONGTEXT");
-            }
+            return mySql;
         case DialectKind::Generic:
             break;
     }
+    return generic;
+}
+
+}  // namespace
+
+std::string Dialect::columnType(const Column& column) const {
+    const TypeNames& names = typeNames(m_kind);
     switch (column.type) {
         case ValueType::Bool:
-            return "BOOLEAN";
+            return names.boolean;
         case ValueType::Int:
-            return "BIGINT";
+            return names.integer;
         case ValueType::Double:
-            return "DOUBLE PRECISION";
-        case ValueType::Decimal:
-            return decimal("DECIMAL");
+            return names.floating;
+        case ValueType::Decimal: {
+            // Without a declared precision: 38 digits, 10 of them after the point.
+            const int precision = column.precision > 0 ? std::min(column.precision, 38) : 38;
+            const int scale = column.precision > 0 ? std::min(column.scale, precision) : 10;
+            return std::string(names.decimal) + "(" + std::to_string(precision) + "," +
+                   std::to_string(scale) + ")";
+        }
         case ValueType::DateTime:
-            return "TIMESTAMP";
+            return names.dateTime;
         case ValueType::Date:
-            return "DATE";
-        case ValueType::Guid:
-            return "CHAR(36)";
+            return names.date;
         case ValueType::Binary:
-            return "BLOB";
+            return names.binary;
+        case ValueType::Guid:
+            if (names.guid != nullptr) {
+                return names.guid;
+            }
+            break;
         default:
-            return sized("VARCHAR", 32000, "CLOB");
+            break;
     }
+    if (column.length > 0 && column.length <= names.textLimit) {
+        return std::string(names.text) + "(" + std::to_string(column.length) + ")";
+    }
+    // A key needs an indexable type where unbounded text cannot be indexed.
+    return column.key && column.length <= 0 && names.keyText != nullptr ? names.keyText
+                                                                        : names.unlimitedText;
 }
 
 std::string Dialect::createTableStatement(const TableName& table,
