@@ -3,7 +3,7 @@
 # sample SQLite databases (1,000 customer accounts and an empty copy, as scripts/demo.sh does),
 # and runs the app under Xvfb with its hidden --screenshot-tour option, which walks the click
 # path (new connection, both data entities, verify, preview, mappings, save, preview changes,
-# run, history) and grabs the window at each step. Everything else lives in
+# run, history, Create Target's confirmation) and grabs the window at each step. Everything else lives in
 # build/screenshots (FERRY_CONFIG_DIR / FERRY_DATA_DIR point there); your own connections are
 # never touched. FERRY_BUILD_DIR picks another build folder; an argument picks another output.
 set -euo pipefail

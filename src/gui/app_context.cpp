@@ -44,6 +44,8 @@ AppContext::AppContext(AppPaths paths, std::unique_ptr<CredentialStore> credenti
     qRegisterMetaType<Schema>();
     qRegisterMetaType<Side>();
     qRegisterMetaType<std::vector<Record>>();
+    qRegisterMetaType<std::vector<Column>>();
+    qRegisterMetaType<CreatedEntity>();
 }
 
 void initGuiResources() {

@@ -9,6 +9,7 @@
 
 #include "ferry/document.h"
 #include "ferry/error.h"
+#include "ferry/provider.h"
 #include "ferry/report.h"
 #include "ferry/schema.h"
 
@@ -59,3 +60,5 @@ Q_DECLARE_METATYPE(ferry::RunReport)
 Q_DECLARE_METATYPE(ferry::Schema)
 Q_DECLARE_METATYPE(ferry::Side)
 Q_DECLARE_METATYPE(std::vector<ferry::Record>)
+Q_DECLARE_METATYPE(std::vector<ferry::Column>)
+Q_DECLARE_METATYPE(ferry::CreatedEntity)

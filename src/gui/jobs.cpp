@@ -1,4 +1,4 @@
-// Long work off the GUI thread: verify, describe, preview and run.
+// Long work off the GUI thread: verify, describe, preview, run and create target.
 #include "jobs.h"
 
 #include <algorithm>
@@ -22,6 +22,13 @@ QString joined(const std::vector<std::string>& items) {
 
 std::size_t sideIndex(Side side) {
     return side == Side::Left ? 0 : 1;
+}
+
+// What the confirmation dialog showed: the columns' names, types and keys.
+bool sameColumns(const std::vector<Column>& a, const std::vector<Column>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Column& x, const Column& y) {
+        return x.name == y.name && x.type == y.type && x.key == y.key;
+    });
 }
 
 }  // namespace
@@ -315,6 +322,57 @@ void RunJob::work() {
     options.onProgress = [this](const Progress& progress) { emit progressed(progress); };
     const RunReport report = engine.run(m_document, options);
     emit completed(report);
+}
+
+// --- PlanTargetJob ---------------------------------------------------------------------------
+
+PlanTargetJob::PlanTargetJob(const ProviderRegistry& registry, ConnectionDocument document,
+                             Side side, QString leftPassword, QString rightPassword,
+                             QObject* parent)
+    : Job(parent),
+      m_registry(registry),
+      m_document(std::move(document)),
+      m_side(side),
+      m_passwords{toStd(leftPassword), toStd(rightPassword)} {}
+
+PlanTargetJob::~PlanTargetJob() {
+    stopAndWait();
+}
+
+void PlanTargetJob::work() {
+    const TargetPlan plan =
+        planTarget(m_registry, m_document, m_side, m_passwords[0], m_passwords[1]);
+    emit planned(plan.side, plan.columns);
+}
+
+// --- CreateTargetJob -------------------------------------------------------------------------
+
+CreateTargetJob::CreateTargetJob(const ProviderRegistry& registry, ConnectionDocument document,
+                                 Side side, std::vector<Column> confirmedColumns,
+                                 QString leftPassword, QString rightPassword, QObject* parent)
+    : Job(parent),
+      m_registry(registry),
+      m_document(std::move(document)),
+      m_side(side),
+      m_confirmedColumns(std::move(confirmedColumns)),
+      m_passwords{toStd(leftPassword), toStd(rightPassword)} {}
+
+CreateTargetJob::~CreateTargetJob() {
+    stopAndWait();
+}
+
+void CreateTargetJob::work() {
+    TargetPlan plan = planTarget(m_registry, m_document, m_side, m_passwords[0], m_passwords[1]);
+    if (!sameColumns(plan.columns, m_confirmedColumns)) {
+        throw Error(ErrorCode::Aborted,
+                    "the source columns changed since they were listed; nothing was created", {},
+                    "Choose Create Target again to see the current columns.");
+    }
+    if (isCancelRequested()) {
+        throw Error(ErrorCode::Cancelled, "Create Target was cancelled; nothing was created.");
+    }
+    const CreatedEntity entity = createTarget(plan);
+    emit created(plan.side, entity);
 }
 
 }  // namespace ferry::gui

@@ -1,4 +1,5 @@
-// Long work off the GUI thread: verify, describe, preview and run, each a job on a worker thread
+// Long work off the GUI thread: verify, describe, preview, run and create target, each a job on
+// a worker thread
 // that reports through queued signals. Exceptions never cross threads: a job catches and emits
 // failed().
 #pragma once
@@ -10,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "ferry/create_target.h"
 #include "ferry/document.h"
 #include "ferry/provider.h"
 #include "ferry/report.h"
@@ -156,6 +158,53 @@ private:
     std::filesystem::path m_stateStorePath;
     ConnectionDocument m_document;
     bool m_dryRun;
+    std::string m_passwords[2];
+};
+
+// The first half of Create Target: opens both sides like `ferry create-target --dry-run` and
+// reports the columns the new entity would get. Fails with planTarget()'s errors (the entity
+// exists, its provider cannot create one, the mapping carries no column, connecting failed).
+class PlanTargetJob final : public Job {
+    Q_OBJECT
+public:
+    PlanTargetJob(const ProviderRegistry& registry, ConnectionDocument document, Side side,
+                  QString leftPassword, QString rightPassword, QObject* parent = nullptr);
+    ~PlanTargetJob() override;
+
+signals:
+    void planned(ferry::Side side, const std::vector<ferry::Column>& columns);
+
+private:
+    void work() override;
+
+    const ProviderRegistry& m_registry;
+    ConnectionDocument m_document;
+    Side m_side;
+    std::string m_passwords[2];
+};
+
+// The second half, after the user confirmed: plans again on its own worker (the entity may have
+// appeared meanwhile, and no connection is held open while a dialog waits), checks that the
+// columns are still the confirmed ones, and creates the entity. Nothing is created when the
+// plan changed.
+class CreateTargetJob final : public Job {
+    Q_OBJECT
+public:
+    CreateTargetJob(const ProviderRegistry& registry, ConnectionDocument document, Side side,
+                    std::vector<Column> confirmedColumns, QString leftPassword,
+                    QString rightPassword, QObject* parent = nullptr);
+    ~CreateTargetJob() override;
+
+signals:
+    void created(ferry::Side side, const ferry::CreatedEntity& entity);
+
+private:
+    void work() override;
+
+    const ProviderRegistry& m_registry;
+    ConnectionDocument m_document;
+    Side m_side;
+    std::vector<Column> m_confirmedColumns;
     std::string m_passwords[2];
 };
 

@@ -16,8 +16,10 @@
 #include "app_context.h"
 #include "connection_page.h"
 #include "connection_session.h"
+#include "create_target_dialog.h"
 #include "entity_page.h"
 #include "ferry/connection_string.h"
+#include "ferry/create_target.h"
 #include "jobs.h"
 #include "mappings_page.h"
 #include "preview_dialog.h"
@@ -114,6 +116,7 @@ MainWindow::MainWindow(AppContext& context, std::unique_ptr<Prompter> prompter, 
 
 MainWindow::~MainWindow() {
     abandonJob(std::move(m_verifyJob));
+    abandonJob(std::move(m_targetJob));
     // Pages refer to sessions; detach them before the sessions go.
     m_connectionPage->setSession(nullptr);
     m_entityPage->setSession(nullptr, Side::Left);
@@ -122,6 +125,14 @@ MainWindow::~MainWindow() {
 
 PreviewDialog* MainWindow::previewDialog() const {
     return m_previewDialog.data();
+}
+
+CreateTargetDialog* MainWindow::createTargetDialog() const {
+    return m_targetDialog.data();
+}
+
+bool MainWindow::isCreatingTarget() const {
+    return m_targetSession != nullptr;
 }
 
 void MainWindow::setupActions() {
@@ -135,6 +146,7 @@ void MainWindow::setupActions() {
         icon(QStringLiteral(":/icons/verify.png"), QStyle::SP_DialogApplyButton, s));
     m_ui->actionPreview->setIcon(
         icon(QStringLiteral(":/icons/preview.png"), QStyle::SP_FileDialogContentsView, s));
+    m_ui->actionCreateTarget->setIcon(s->standardIcon(QStyle::SP_FileDialogDetailedView));
     m_ui->actionRunNow->setIcon(icon(QStringLiteral(":/icons/run.png"), QStyle::SP_MediaPlay, s));
     m_ui->actionPreviewChanges->setIcon(s->standardIcon(QStyle::SP_FileDialogInfoView));
     m_ui->actionCancelRun->setIcon(s->standardIcon(QStyle::SP_BrowserStop));
@@ -148,6 +160,8 @@ void MainWindow::setupActions() {
     connect(m_ui->actionDiscard, &QAction::triggered, this, &MainWindow::discardSelection);
     connect(m_ui->actionVerify, &QAction::triggered, this, &MainWindow::verifySelection);
     connect(m_ui->actionPreview, &QAction::triggered, this, &MainWindow::previewSelection);
+    connect(m_ui->actionCreateTarget, &QAction::triggered, this,
+            &MainWindow::createTargetSelection);
     connect(m_ui->actionRunNow, &QAction::triggered, this, [this] { runSelection(false); });
     connect(m_ui->actionPreviewChanges, &QAction::triggered, this, [this] { runSelection(true); });
     connect(m_ui->actionCancelRun, &QAction::triggered, m_runToolbox, &RunToolbox::cancelRun);
@@ -160,9 +174,9 @@ void MainWindow::setupActions() {
 
     for (QAction* action :
          {m_ui->actionNewConnection, m_ui->actionSave, m_ui->actionDiscard, m_ui->actionVerify,
-          m_ui->actionPreview, m_ui->actionRunNow, m_ui->actionPreviewChanges,
-          m_ui->actionCancelRun, m_ui->actionDuplicate, m_ui->actionDelete, m_ui->actionImport,
-          m_ui->actionExport}) {
+          m_ui->actionPreview, m_ui->actionCreateTarget, m_ui->actionRunNow,
+          m_ui->actionPreviewChanges, m_ui->actionCancelRun, m_ui->actionDuplicate,
+          m_ui->actionDelete, m_ui->actionImport, m_ui->actionExport}) {
         addPaneButton(action);
     }
     m_ui->menuView->addAction(m_ui->connectionsDock->toggleViewAction());
@@ -397,6 +411,11 @@ void MainWindow::updateActions() {
     const bool has = session != nullptr;
     const bool onConnection = has && kind == NodeKind::Connection;
     const bool onEntity = has && (kind == NodeKind::LeftEntity || kind == NodeKind::RightEntity);
+    // The jobs of the selected connection: one at a time, so a run never meets a half-made
+    // target and Create Target never plans against a side a run is writing.
+    const bool runningHere = has && running && m_runningSession == session;
+    const bool targetHere = has && m_targetSession == session;
+    const bool verifyingHere = has && m_verifying && session->isChecking();
 
     struct Rule {
         QAction* action;
@@ -410,11 +429,12 @@ void MainWindow::updateActions() {
         {m_ui->actionDiscard, has, has && session->isModified()},
         {m_ui->actionVerify, has, has && !m_verifying},
         {m_ui->actionPreview, onConnection || onEntity, true},
-        {m_ui->actionRunNow, has, !running},
-        {m_ui->actionPreviewChanges, has, !running},
+        {m_ui->actionCreateTarget, has, !isCreatingTarget() && !runningHere && !verifyingHere},
+        {m_ui->actionRunNow, has, !running && !targetHere},
+        {m_ui->actionPreviewChanges, has, !running && !targetHere},
         {m_ui->actionCancelRun, running, running},
         {m_ui->actionDuplicate, onConnection, true},
-        {m_ui->actionDelete, onConnection, !(running && m_runningSession == session)},
+        {m_ui->actionDelete, onConnection, !runningHere && !targetHere},
         {m_ui->actionExport, onConnection, true},
     };
     for (const Rule& rule : rules) {
@@ -569,7 +589,8 @@ void MainWindow::removeSession(ConnectionSession* session) {
 
 void MainWindow::deleteSelection() {
     ConnectionSession* session = currentSession();
-    if (session == nullptr || (m_runToolbox->isRunning() && m_runningSession == session)) {
+    if (session == nullptr || (m_runToolbox->isRunning() && m_runningSession == session) ||
+        m_targetSession == session) {
         return;
     }
     const QString text =
@@ -766,6 +787,137 @@ void MainWindow::runSelection(bool dryRun) {
         }
     }
     updateActions();
+}
+
+void MainWindow::createTargetSelection() {
+    ConnectionSession* session = currentSession();
+    if (session == nullptr || isCreatingTarget() ||
+        (m_runToolbox->isRunning() && m_runningSession == session) ||
+        (m_verifying && session->isChecking())) {
+        return;
+    }
+    const NodeKind kind = currentKind();
+    const Side side = kind == NodeKind::LeftEntity ? Side::Left
+                      : kind == NodeKind::RightEntity
+                          ? Side::Right
+                          : defaultTargetSide(session->document().direction);
+    // The plan and the creation use this snapshot: the dialog lists what will be made even if
+    // the pages are edited meanwhile.
+    ConnectionDocument document = session->document();
+    const QString leftPassword = session->password(Side::Left);
+    const QString rightPassword = session->password(Side::Right);
+
+    abandonJob(std::move(m_targetJob));
+    auto job = std::make_unique<PlanTargetJob>(m_context.registry(), document, side, leftPassword,
+                                               rightPassword);
+    connect(job.get(), &PlanTargetJob::planned, this,
+            [this, document, leftPassword, rightPassword](Side planned,
+                                                          const std::vector<Column>& columns) {
+                confirmTarget(document, planned, columns, leftPassword, rightPassword);
+            });
+    connect(job.get(), &Job::failed, this, [this](const UserError& error) {
+        endCreateTarget(false, error.message);
+        m_runToolbox->appendLog(LogSeverity::Error,
+                                QStringLiteral("Create Target: %1").arg(error.text()));
+        m_prompter->warn(this, QStringLiteral("Create Target"), error.text());
+    });
+    m_targetJob = std::move(job);
+    m_targetSession = session;
+    statusBar()->showMessage(
+        QStringLiteral("Create Target: reading the columns of %1…").arg(sideName(other(side))));
+    updateActions();
+    m_targetJob->start();
+}
+
+void MainWindow::confirmTarget(ConnectionDocument document, Side side,
+                               const std::vector<Column>& columns, const QString& leftPassword,
+                               const QString& rightPassword) {
+    if (m_targetSession == nullptr) {
+        endCreateTarget(false, QStringLiteral("Create Target: the connection was closed"));
+        return;
+    }
+    const EntityConfig& target = side == Side::Left ? document.left : document.right;
+    const EntityConfig& source = side == Side::Left ? document.right : document.left;
+    const ProviderInfo* info = m_context.registry().find(target.provider);
+    const QString provider =
+        info != nullptr ? toQString(info->displayName) : toQString(target.provider);
+    auto* dialog = new CreateTargetDialog(side, target, provider, source, columns, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_targetDialog = dialog;
+    connect(dialog, &QDialog::accepted, this,
+            [this, document, side, columns, leftPassword, rightPassword] {
+                m_targetDialog = nullptr;  // closed; deleted later
+                startCreateTarget(document, side, columns, leftPassword, rightPassword);
+            });
+    connect(dialog, &QDialog::rejected, this, [this] {
+        m_targetDialog = nullptr;
+        endCreateTarget(false, QStringLiteral("Create Target cancelled: nothing was created"));
+    });
+    statusBar()->showMessage(QStringLiteral("Create Target: confirm the columns"));
+    dialog->open();
+}
+
+void MainWindow::startCreateTarget(ConnectionDocument document, Side side,
+                                   std::vector<Column> columns, const QString& leftPassword,
+                                   const QString& rightPassword) {
+    const EntityConfig& target = side == Side::Left ? document.left : document.right;
+    QString caption = sideName(side);
+    if (!target.title.empty()) {
+        caption += QStringLiteral(" (%1)").arg(toQString(target.title));
+    }
+    abandonJob(std::move(m_targetJob));
+    auto job = std::make_unique<CreateTargetJob>(m_context.registry(), std::move(document), side,
+                                                 std::move(columns), leftPassword, rightPassword);
+    connect(
+        job.get(), &CreateTargetJob::created, this,
+        [this, caption](Side, const CreatedEntity& entity) {
+            const QString name = toQString(entity.name);
+            QStringList lines;
+            for (const auto& line : entity.columns) {
+                lines << toQString(line);
+            }
+            QStringList notes;
+            for (const auto& note : entity.notes) {
+                notes << toQString(note);
+            }
+            const QString summary =
+                QStringLiteral("Created %1 for %2 with %3 %4")
+                    .arg(name, caption)
+                    .arg(lines.size())
+                    .arg(lines.size() == 1 ? QStringLiteral("column") : QStringLiteral("columns"));
+            m_runToolbox->appendLog(
+                LogSeverity::Info,
+                QStringLiteral("%1: %2").arg(summary, lines.join(QStringLiteral("; "))));
+            for (const QString& note : notes) {
+                m_runToolbox->appendLog(LogSeverity::Warning,
+                                        QStringLiteral("Create Target: %1").arg(note));
+            }
+            endCreateTarget(true, summary);
+            QString text = summary + QStringLiteral(":\n\n• ") + lines.join(QStringLiteral("\n• "));
+            if (!notes.isEmpty()) {
+                text += QStringLiteral("\n\nNote: ") + notes.join(QStringLiteral("\nNote: "));
+            }
+            text += QStringLiteral(
+                "\n\nNext: check the Mappings page, then Preview Changes or Run Now.");
+            m_prompter->inform(this, QStringLiteral("Create Target"), text);
+        });
+    connect(job.get(), &Job::failed, this, [this](const UserError& error) {
+        endCreateTarget(false, error.message);
+        m_runToolbox->appendLog(LogSeverity::Error,
+                                QStringLiteral("Create Target: %1").arg(error.text()));
+        m_prompter->warn(this, QStringLiteral("Create Target"), error.text());
+    });
+    m_targetJob = std::move(job);
+    statusBar()->showMessage(QStringLiteral("Creating %1…").arg(caption));
+    updateActions();
+    m_targetJob->start();
+}
+
+void MainWindow::endCreateTarget(bool created, const QString& status) {
+    m_targetSession = nullptr;
+    statusBar()->showMessage(status, kStatusTimeoutMs);
+    updateActions();
+    emit createTargetFinished(created);
 }
 
 void MainWindow::showAbout() {

@@ -26,7 +26,9 @@ namespace ferry::gui {
 class AppContext;
 class ConnectionPage;
 class ConnectionSession;
+class CreateTargetDialog;
 class EntityPage;
+class Job;
 class MappingsPage;
 class PreviewDialog;
 class RunToolbox;
@@ -60,6 +62,10 @@ public:
     // The most recently opened Preview Data dialog (nullptr once closed).
     PreviewDialog* previewDialog() const;
     bool isVerifying() const { return m_verifying; }
+    // The open Create Target confirmation (nullptr when none is shown).
+    CreateTargetDialog* createTargetDialog() const;
+    // Create Target is planning, waiting for confirmation or creating.
+    bool isCreatingTarget() const;
 
     // The actions (also reachable through their object names).
     ConnectionSession* newConnection();
@@ -67,10 +73,14 @@ public:
     void verifySelection();
     void previewSelection();
     void runSelection(bool dryRun);
+    // Create Target: the side of the selected entity node, else the connection's target side.
+    void createTargetSelection();
 
 signals:
     // A Verify Connection String ended (its results are in the session).
     void verifyFinished();
+    // A Create Target ended: `created` is false when it failed or was cancelled.
+    void createTargetFinished(bool created);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -96,6 +106,11 @@ private:
     std::filesystem::path pathForNew(const std::string& title) const;
     QString uniqueTitle(const QString& wanted) const;
     void showAbout();
+    void confirmTarget(ConnectionDocument document, Side side, const std::vector<Column>& columns,
+                       const QString& leftPassword, const QString& rightPassword);
+    void startCreateTarget(ConnectionDocument document, Side side, std::vector<Column> columns,
+                           const QString& leftPassword, const QString& rightPassword);
+    void endCreateTarget(bool created, const QString& status);
     void saveWindowState();
     void restoreWindowState();
 
@@ -112,6 +127,9 @@ private:
     std::unique_ptr<VerifyJob> m_verifyJob;
     bool m_verifying = false;
     QPointer<ConnectionSession> m_runningSession;
+    std::unique_ptr<Job> m_targetJob;  // planning or creating
+    QPointer<ConnectionSession> m_targetSession;
+    QPointer<CreateTargetDialog> m_targetDialog;
     QStringList m_loadProblems;
 };
 

@@ -25,6 +25,10 @@ void DialogPrompter::warn(QWidget* parent, const QString& title, const QString& 
     QMessageBox::warning(parent, title, text);
 }
 
+void DialogPrompter::inform(QWidget* parent, const QString& title, const QString& text) {
+    QMessageBox::information(parent, title, text);
+}
+
 QString DialogPrompter::openFile(QWidget* parent, const QString& title, const QString& filter) {
     return QFileDialog::getOpenFileName(parent, title, QString(), filter);
 }

@@ -22,6 +22,8 @@ public:
     // Unsaved changes before closing.
     virtual SaveChoice askSave(QWidget* parent, const QString& text) = 0;
     virtual void warn(QWidget* parent, const QString& title, const QString& text) = 0;
+    // The outcome of something the user asked for (e.g. what Create Target made).
+    virtual void inform(QWidget* parent, const QString& title, const QString& text) = 0;
     // Empty when the user cancelled.
     virtual QString openFile(QWidget* parent, const QString& title, const QString& filter) = 0;
     virtual QString saveFile(QWidget* parent, const QString& title, const QString& suggested,
@@ -34,6 +36,7 @@ public:
     bool confirm(QWidget* parent, const QString& title, const QString& text) override;
     SaveChoice askSave(QWidget* parent, const QString& text) override;
     void warn(QWidget* parent, const QString& title, const QString& text) override;
+    void inform(QWidget* parent, const QString& title, const QString& text) override;
     QString openFile(QWidget* parent, const QString& title, const QString& filter) override;
     QString saveFile(QWidget* parent, const QString& title, const QString& suggested,
                      const QString& filter) override;

@@ -19,6 +19,7 @@
 
 #include "connection_page.h"
 #include "connection_session.h"
+#include "create_target_dialog.h"
 #include "entity_page.h"
 #include "main_window.h"
 #include "mapping_model.h"
@@ -203,6 +204,22 @@ QString runScreenshotTour(MainWindow& window, const TourSettings& settings) {
     copy->edit([](ConnectionDocument& d) { d.direction = Direction::Bidirectional; });
     window.selectNode(copy, MainWindow::NodeKind::Connection);
     grab(window, out, QStringLiteral("13-bidirectional-advice"));
+
+    // Step 13: Create Target's confirmation for a table that does not exist yet (cancelled).
+    copy->edit([](ConnectionDocument& d) {
+        d.right.title = "Warehouse archive";
+        d.right.select = "SELECT * FROM customers_archive";
+    });
+    window.selectNode(copy, MainWindow::NodeKind::Connection);
+    window.findChild<QAction*>(QStringLiteral("actionCreateTarget"))->trigger();
+    if (!waitUntil([&] { return window.createTargetDialog() != nullptr; })) {
+        return QStringLiteral("Create Target did not open its confirmation");
+    }
+    CreateTargetDialog* confirmation = window.createTargetDialog();
+    confirmation->resize(760, 520);
+    grab(*confirmation, out, QStringLiteral("14-create-target"));
+    confirmation->reject();
+    waitUntil([&] { return !window.isCreatingTarget(); });
     copy->setModified(false);
     return {};
 }

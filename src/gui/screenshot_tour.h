@@ -1,6 +1,6 @@
 // The hidden `--screenshot-tour DIR` mode: walks the seed's click path through a real window
 // (new connection, both data entities, verify, preview, mappings, save, preview changes, run,
-// history) and saves a PNG of each step for docs/user-guide.md.
+// history, Create Target's confirmation) and saves a PNG of each step for docs/user-guide.md.
 #pragma once
 
 #include <QString>

@@ -139,6 +139,10 @@ void ScriptedPrompter::warn(QWidget*, const QString&, const QString& text) {
     m_script->warnings << text;
 }
 
+void ScriptedPrompter::inform(QWidget*, const QString&, const QString& text) {
+    m_script->informations << text;
+}
+
 QString ScriptedPrompter::openFile(QWidget*, const QString& title, const QString&) {
     m_script->asked << title;
     if (m_script->files.empty()) {

@@ -69,12 +69,14 @@ public:
         std::deque<QString> files;
         QStringList asked;  // every question's text, in order
         QStringList warnings;
+        QStringList informations;  // inform()'s texts
     };
     explicit ScriptedPrompter(std::shared_ptr<Script> script) : m_script(std::move(script)) {}
 
     bool confirm(QWidget* parent, const QString& title, const QString& text) override;
     SaveChoice askSave(QWidget* parent, const QString& text) override;
     void warn(QWidget* parent, const QString& title, const QString& text) override;
+    void inform(QWidget* parent, const QString& title, const QString& text) override;
     QString openFile(QWidget* parent, const QString& title, const QString& filter) override;
     QString saveFile(QWidget* parent, const QString& title, const QString& suggested,
                      const QString& filter) override;
