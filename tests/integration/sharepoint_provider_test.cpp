@@ -456,6 +456,93 @@ TEST_F(SharePointProviderTest, TheChangeLogGivesAddsUpdatesAndDeletes) {
     EXPECT_FALSE(refused.deltaToken.empty());
 }
 
+// After a change to most of the list (as a first sync's inserts), the change log names nearly
+// every item: reading the list costs fewer requests than looking each item up by ID, so
+// readChanges reads it all (delta = false). Its token comes from before that read: an edit made
+// while the list is read comes in the next delta, with the edits and deletes made after.
+TEST_F(SharePointProviderTest, AChangeLogNamingMostOfTheListGivesAFullRead) {
+    constexpr int kItems = 1000;
+    std::vector<json> items;
+    for (int i = 1; i <= kItems; ++i) {
+        items.push_back({{"Title", "Account " + std::to_string(i)}});
+    }
+    m_service->addItems("Accounts", items);
+    auto provider = open(accounts("PageSize=250"));
+    auto writer = open(accounts());
+    const std::size_t idColumn = provider->describe().indexOf("ID").value();
+    const std::size_t titleColumn = provider->describe().indexOf("Title").value();
+    std::map<std::int64_t, std::string> rows;  // ID -> title
+    std::vector<std::int64_t> deleted;
+    const PageSink sink = [&](std::vector<Record>& page) {
+        for (const auto& record : page) {
+            rows[record.values[idColumn].asInt()] = record.values[titleColumn].asString();
+        }
+        return true;
+    };
+    const DeletedKeySink deletedSink = [&deleted](std::vector<std::vector<Value>>& keys) {
+        for (const auto& key : keys) {
+            deleted.push_back(key.at(0).asInt());
+        }
+        return true;
+    };
+    const auto rename = [&writer](int firstId, int lastId, const std::string& prefix) {
+        WriteBatch batch;
+        batch.columns = {"Title"};
+        for (int id = firstId; id <= lastId; ++id) {
+            batch.items.push_back(updateItem(id, {Value(prefix + std::to_string(id))}));
+        }
+        for (const auto& outcome : writer->write(batch)) {
+            ASSERT_TRUE(outcome.ok) << outcome.error;
+        }
+    };
+    const auto first = provider->readChanges("", sink, deletedSink);
+    ASSERT_FALSE(first.delta);
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(kItems));
+    rename(1, kItems, "Renamed ");
+
+    // Item 1 is edited once the first page (IDs 1 to 250) has been read.
+    rows.clear();
+    std::uint64_t editRequests = 0;
+    const PageSink editingSink = [&](std::vector<Record>& page) {
+        const bool firstPage = rows.empty();
+        sink(page);
+        if (firstPage) {
+            const auto before = m_service->stats().requests;
+            rename(1, 1, "Edited while reading ");
+            editRequests = m_service->stats().requests - before;
+        }
+        return true;
+    };
+    const auto before = m_service->stats().requests;
+    const auto second = provider->readChanges(first.deltaToken, editingSink, deletedSink);
+    const auto requests = m_service->stats().requests - before - editRequests;
+    EXPECT_FALSE(second.delta) << "every item changed: a full read";
+    EXPECT_LE(requests, 7U) << "the form digest, GetChanges, the token and 4 pages of 250; "
+                               "looking 1,000 IDs up takes 10 requests or more";
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(kItems));
+    EXPECT_EQ(rows[1], "Renamed 1") << "read before the edit";
+    EXPECT_EQ(rows[2], "Renamed 2");
+    EXPECT_EQ(rows[kItems], "Renamed 1000");
+    EXPECT_TRUE(deleted.empty());
+
+    // 150 edits (several lookups, but far from a quarter of the list) and a delete: a delta,
+    // with the edit made during the full read.
+    rename(501, 650, "Edited later ");
+    WriteBatch remove;
+    remove.columns = {"Title"};
+    remove.items.push_back(deleteItem(7));
+    ASSERT_TRUE(writer->write(remove).at(0).ok);
+    rows.clear();
+    const auto third = provider->readChanges(second.deltaToken, sink, deletedSink);
+    EXPECT_TRUE(third.delta);
+    std::map<std::int64_t, std::string> expected{{1, "Edited while reading 1"}};
+    for (int id = 501; id <= 650; ++id) {
+        expected[id] = "Edited later " + std::to_string(id);
+    }
+    EXPECT_EQ(rows, expected);
+    EXPECT_EQ(deleted, std::vector<std::int64_t>{7});
+}
+
 TEST_F(SharePointProviderTest, ThrottlingAndFaultsStillGiveCompleteResults) {
     std::vector<json> items;
     for (int i = 0; i < 1500; ++i) {

@@ -27,9 +27,15 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kJsonType = "application/json;odata=nometadata";
-constexpr int kWriteRounds = 5;            // a throttled or unanswered part is sent again
-constexpr std::size_t kIdsPerFilter = 50;  // IDs per `ID eq … or …` request (URL length)
-constexpr int kFetchLimit = 2000;          // changes per GetChanges call
+constexpr int kWriteRounds = 5;    // a throttled or unanswered part is sent again
+constexpr int kFetchLimit = 2000;  // changes per GetChanges call
+// Changed items are fetched by ID, `ID eq 1 or ID eq 2 …` per request, as many IDs as keep the
+// URL under kMaxLookupUrl characters (about 50 with a short $select). SharePoint documents no
+// URL limit for REST; clients see failures past about 2,000 characters (PnPjs maintainers:
+// "~2000"; SharepointPlus #142: 404 from 1,545), so stay below both. At most kMaxIdsPerLookup,
+// to keep the OR chain SharePoint turns into CAML short.
+constexpr std::size_t kMaxLookupUrl = 1400;
+constexpr std::size_t kMaxIdsPerLookup = 100;
 constexpr std::size_t kMaxBatchBytes = 900 * 1024;  // SharePoint refuses $batch bodies > ~1 MB
 
 using net::ServiceError;  // its code reads like "-2147024860, Microsoft.SharePoint.…Exception"
@@ -1101,9 +1107,9 @@ std::vector<WriteOutcome> SharePointProvider::doWrite(const WriteBatch& batch) {
 
 // --- change tracking -------------------------------------------------------------------------
 
-std::string SharePointProvider::currentChangeToken() {
+std::string SharePointProvider::currentChangeToken(std::int64_t* itemCount) {
     net::HttpRequest request;
-    request.url = listApi() + "?$select=CurrentChangeToken";
+    request.url = listApi() + "?$select=CurrentChangeToken" + (itemCount ? ",ItemCount" : "");
     const net::HttpResponse response = connection().send(std::move(request));
     if (!response.ok()) {
         throw readError("the change token of the list '" + m_list->title + "'", response.status,
@@ -1118,7 +1124,20 @@ std::string SharePointProvider::currentChangeToken() {
         throw Error(ErrorCode::QueryFailed,
                     "SharePoint gave no change token for the list '" + m_list->title + "'");
     }
+    if (itemCount != nullptr) {
+        const auto count = body.find("ItemCount");
+        *itemCount = count != body.end() && count->is_number_integer() ? count->get<std::int64_t>()
+                                                                       : m_list->itemCount;
+    }
     return body["CurrentChangeToken"]["StringValue"].get<std::string>();
+}
+
+std::size_t SharePointProvider::idsPerLookup(std::int64_t largestId) const {
+    const std::string id = std::to_string(std::max<std::int64_t>(largestId, 1));
+    const std::size_t base = itemsUrl(kMaxIdsPerLookup, "ID eq " + id).size();
+    const std::size_t clause = encodeQueryValue(" or ID eq " + id).size();
+    const std::size_t more = base < kMaxLookupUrl ? (kMaxLookupUrl - base) / clause : 0;
+    return std::min(kMaxIdsPerLookup, 1 + more);
 }
 
 ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken,
@@ -1126,19 +1145,23 @@ ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken
                                                    const DeletedKeySink& deleted) {
     describe();
     ChangeReadResult result;
-    const auto fullRead = [&]() {
-        // The token first: a change made while reading shows again next time (harmless).
-        result.deltaToken = currentChangeToken();
+    const auto fullRead = [&](std::string token) {
+        // The token is taken before reading: a change made while reading shows again next
+        // time (harmless), none is lost.
+        result.deltaToken = std::move(token);
         result.delta = false;
         doRead(ReadRequest{}, sink);
         return result;
     };
     if (deltaToken.empty() || !m_keyIsId) {
-        return fullRead();
+        return fullRead(currentChangeToken());
     }
+    const std::size_t pageSize = std::min<std::size_t>(connectionSettings().pageSize, 5000);
     // Collect the change log from the token on; the last change per item decides.
     std::map<std::int64_t, ChangeType> changes;
     std::string token = deltaToken;
+    std::optional<std::int64_t> itemCount;  // asked for once the changes need several lookups
+    std::string freshToken;                 // taken with itemCount
     while (true) {
         json query = {{"Item", true},
                       {"Add", true},
@@ -1164,7 +1187,7 @@ ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken
                 "SharePoint refused the change token for the list '{}' ({}); reading "
                 "the whole list",
                 m_list->title, redact(serviceMessage(response.status, response.body)));
-            return fullRead();
+            return fullRead(currentChangeToken());
         }
         const json body = json::parse(response.body, nullptr, false);
         const json& entries = itemsOf(body);
@@ -1182,6 +1205,35 @@ ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken
                 token = entry["ChangeToken"]["StringValue"].get<std::string>();
             }
         }
+        // When the change log names a large share of the list (after a first sync it names
+        // every item), reading the whole list is cheaper than looking the items up: 12,000
+        // changed items are 240 lookups of 50 IDs, a full read 3 pages of 5,000. A full read
+        // (delta = false: the engine takes items not read as deleted) is chosen when it needs no
+        // more requests than the lookups and returns at most four times the items they would
+        // (more than a quarter of ItemCount changed). Changes that fit one lookup never
+        // switch (a full read is one request at least). Decided as the change log comes in, so
+        // a huge log is not read to its end; the token comes from before the full read.
+        const auto upserts = static_cast<std::size_t>(std::count_if(
+            changes.begin(), changes.end(),
+            [](const auto& change) { return change.second != ChangeType::DeleteObject; }));
+        const std::size_t perLookup =
+            changes.empty() ? kMaxIdsPerLookup : idsPerLookup(changes.rbegin()->first);
+        if (upserts > perLookup) {
+            if (!itemCount) {
+                itemCount.emplace(0);
+                freshToken = currentChangeToken(&*itemCount);
+            }
+            const auto items = static_cast<std::size_t>(std::max<std::int64_t>(*itemCount, 0));
+            const std::size_t lookups = (upserts + perLookup - 1) / perLookup;
+            const std::size_t pages = std::max<std::size_t>(1, (items + pageSize - 1) / pageSize);
+            if (upserts * 4 > items && lookups >= pages) {
+                spdlog::info(
+                    "{} of the {} items of the list '{}' changed; reading the whole list "
+                    "instead of looking them up",
+                    upserts, items, m_list->title);
+                return fullRead(freshToken);
+            }
+        }
         if (entries.size() < static_cast<std::size_t>(kFetchLimit)) {
             break;
         }
@@ -1196,14 +1248,15 @@ ChangeReadResult SharePointProvider::doReadChanges(const std::string& deltaToken
     }
     // Changed items, fetched by ID through the select's own filter: one that no longer matches
     // it has left the entity, like a deleted one.
-    for (std::size_t first = 0; first < upserts.size(); first += kIdsPerFilter) {
-        const std::size_t last = std::min(upserts.size(), first + kIdsPerFilter);
+    const std::size_t perLookup = upserts.empty() ? 1 : idsPerLookup(upserts.back());
+    for (std::size_t first = 0; first < upserts.size(); first += perLookup) {
+        const std::size_t last = std::min(upserts.size(), first + perLookup);
         std::string filter;
         for (std::size_t i = first; i < last; ++i) {
             filter += (i == first ? "" : " or ") + ("ID eq " + std::to_string(upserts[i]));
         }
         std::vector<std::int64_t> seen;
-        if (!streamPages(itemsUrl(kIdsPerFilter, filter), SIZE_MAX, sink, &seen)) {
+        if (!streamPages(itemsUrl(perLookup, filter), SIZE_MAX, sink, &seen)) {
             return result;
         }
         std::sort(seen.begin(), seen.end());

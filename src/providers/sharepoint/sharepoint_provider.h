@@ -74,7 +74,10 @@ private:
     // only be named through "__metadata". Renews an expired form digest once.
     net::HttpResponse sendVerbose(const std::string& url, const std::string& body,
                                   bool merge = false);
-    std::string currentChangeToken();
+    // The list's CurrentChangeToken; with itemCount, also its ItemCount (one request).
+    std::string currentChangeToken(std::int64_t* itemCount = nullptr);
+    // How many `ID eq <largestId>` clauses an items URL can carry (see kMaxLookupUrl), >= 1.
+    std::size_t idsPerLookup(std::int64_t largestId) const;
     // The $filter of the view the URL names (GetViewFromUrl → ViewQuery), when it has one that
     // OData can express; logs a warning when it cannot.
     void loadViewFilter();

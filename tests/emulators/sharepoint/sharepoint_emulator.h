@@ -111,9 +111,9 @@ public:
     void createList(const SpListDefinition& list);
     // Removes a list with its items; throws std::invalid_argument when it does not exist.
     void deleteList(const std::string& title);
-    // Bulk seed by internal names (Lookup/User as "<Name>Id" or the name), bypassing HTTP, the
-    // required-field check and the change log. Throws std::invalid_argument on an unknown list
-    // or a value of the wrong type.
+    // Bulk seed by internal names (Lookup/User as "<Name>Id" or the name), bypassing HTTP and
+    // the change log. Throws std::invalid_argument on an unknown list or a value of the wrong
+    // type.
     void addItems(const std::string& title, const std::vector<nlohmann::json>& items);
     // Native read for checks: one object per item in ID order with internal names (Lookup/User
     // as "<Name>Id"), ID, Created, Modified (UTC "Z"), AuthorId, EditorId and the etag version.

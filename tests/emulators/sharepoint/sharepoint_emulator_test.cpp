@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sharepoint_emulator.h"
 #include "sp_filter.h"
@@ -459,12 +461,8 @@ TEST_F(SharePointEmulatorTest, CreatesMergesAndDeletesWithEtags) {
     EXPECT_TRUE(m_emulator->items("Orders").empty());
 }
 
-TEST_F(SharePointEmulatorTest, ValidatesRequiredLengthAndChoices) {
+TEST_F(SharePointEmulatorTest, ValidatesLengthChoicesAndProperties) {
     const std::string items = "web/lists/GetByTitle('Orders')/items";
-    const auto missing = post(items, {{"Title", "x"}});
-    ASSERT_TRUE(missing);
-    EXPECT_EQ(missing->status, 400);
-    EXPECT_NE(missing->body.find("Order_x0020_Number"), std::string::npos) << missing->body;
     const auto tooLong = post(items, {{"Title", "x"}, {"Order_x0020_Number", "12345678901"}});
     ASSERT_TRUE(tooLong);
     EXPECT_EQ(tooLong->status, 400);
@@ -477,6 +475,98 @@ TEST_F(SharePointEmulatorTest, ValidatesRequiredLengthAndChoices) {
     EXPECT_EQ(unknown->status, 400);
     EXPECT_NE(unknown->body.find("The property 'Nope' does not exist"), std::string::npos);
     EXPECT_TRUE(m_emulator->items("Orders").empty());
+}
+
+// SharePoint's REST item writes store items without their required values (PnP-JS-Core #376);
+// forms and ValidateUpdateListItem / AddValidateUpdateItemUsingPath report them per field.
+TEST_F(SharePointEmulatorTest, RequiredIsCheckedByFormsNotByItemWrites) {
+    const std::string list = "web/lists/GetByTitle('Orders')";
+    const auto created = post(list + "/items", {{"Title", "no number"}});
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201) << created->body;
+    const std::string item = list + "/items(" + json::parse(created->body)["Id"].dump() + ")";
+    const auto emptied = post(item, {{"Title", nullptr}}, kNoMetadata,
+                              {{"X-HTTP-Method", "MERGE"}, {"IF-MATCH", "*"}});
+    ASSERT_TRUE(emptied);
+    EXPECT_EQ(emptied->status, 204) << emptied->body;
+    auto stored = m_emulator->items("Orders");
+    ASSERT_EQ(stored.size(), 1U);
+    EXPECT_TRUE(stored[0]["Title"].is_null());
+    EXPECT_TRUE(stored[0]["Order_x0020_Number"].is_null());
+
+    // The field's result in a form answer.
+    const auto resultFor = [](const httplib::Result& res, const std::string& field) {
+        EXPECT_TRUE(res);
+        EXPECT_EQ(res->status, 200) << res->body;
+        const json answer = json::parse(res->body);
+        for (const auto& entry : answer["value"])
+            if (entry["FieldName"] == field)
+                return entry;
+        ADD_FAILURE() << "no result for " << field << ": " << res->body;
+        return json();
+    };
+    const json titleOnly = {{"FieldName", "Title"}, {"FieldValue", "by form"}};
+    const auto added = post(list + "/AddValidateUpdateItemUsingPath",
+                            {{"listItemCreateInfo", {{"UnderlyingObjectType", 0}}},
+                             {"formValues", json::array({titleOnly})},
+                             {"bNewDocumentUpdate", false}});
+    const json missing = resultFor(added, "Order_x0020_Number");
+    EXPECT_EQ(missing["HasException"], true);
+    EXPECT_EQ(missing["ErrorMessage"], "You must specify a value for this required field.");
+    EXPECT_EQ(resultFor(added, "Title")["HasException"], false);
+    EXPECT_EQ(m_emulator->items("Orders").size(), 1U) << "a form with errors creates nothing";
+
+    const auto emptyNumber = post(
+        item + "/ValidateUpdateListItem",
+        {{"formValues", json::array({{{"FieldName", "Order_x0020_Number"}, {"FieldValue", ""}}})},
+         {"bNewDocumentUpdate", false}});
+    EXPECT_EQ(resultFor(emptyNumber, "Order_x0020_Number")["HasException"], true);
+    const auto filled = post(
+        item + "/ValidateUpdateListItem",
+        {{"formValues",
+          json::array({titleOnly, {{"FieldName", "Order_x0020_Number"}, {"FieldValue", "A-1"}}})},
+         {"bNewDocumentUpdate", false}});
+    EXPECT_EQ(resultFor(filled, "Order_x0020_Number")["HasException"], false);
+    stored = m_emulator->items("Orders");
+    ASSERT_EQ(stored.size(), 1U);
+    EXPECT_EQ(stored[0]["Title"], "by form");
+    EXPECT_EQ(stored[0]["Order_x0020_Number"], "A-1");
+}
+
+// `ID eq 1 or ID eq 2 …` filters (a client fetching changed items) look the items up; results,
+// order and paging are those of any other filter.
+TEST_F(SharePointEmulatorTest, FiltersOnItemIdsPageAndSortLikeAnyFilter) {
+    std::vector<json> orders;
+    for (int i = 1; i <= 20; ++i)
+        orders.push_back({{"Title", "Order " + std::to_string(i)},
+                          {"Order_x0020_Number", std::to_string(i)},
+                          {"Status", i % 2 == 1 ? "Open" : "Closed"},
+                          {"Amount", 100 - i}});
+    m_emulator->addItems("Orders", orders);
+    const auto ids = [this](const std::string& query, int* pages = nullptr) {
+        std::vector<int> out;
+        for (const auto& item :
+             readAll("web/lists/GetByTitle('Orders')/items?$select=Id&" + query, pages))
+            out.push_back(item["Id"].get<int>());
+        return out;
+    };
+    const std::string some =
+        "ID%20eq%2012%20or%20Id%20eq%203%20or%20ID%20eq%207%20or%20"
+        "ID%20eq%2099%20or%20(ID%20eq%205)";
+    int pages = 0;
+    EXPECT_EQ(ids("$filter=" + some + "&$top=2", &pages), (std::vector<int>{3, 5, 7, 12}));
+    EXPECT_EQ(pages, 2) << "two full pages, no empty third";
+    EXPECT_EQ(ids("$filter=" + some + "&$top=3&$orderby=ID%20desc", &pages),
+              (std::vector<int>{12, 7, 5, 3}));
+    EXPECT_EQ(pages, 2);
+    EXPECT_EQ(ids("$filter=" + some + "&$top=3&$orderby=Amount"), (std::vector<int>{12, 7, 5, 3}));
+    // ANDed with another condition, which still applies.
+    EXPECT_EQ(ids("$filter=(Status%20eq%20'Open')%20and%20(" + some + ")"),
+              (std::vector<int>{3, 5, 7}));
+    EXPECT_EQ(ids("$filter=ID%20eq%203%20and%20ID%20eq%205"), std::vector<int>{});
+    // An OR with another condition is no lookup: every item is tested.
+    EXPECT_EQ(ids("$filter=ID%20eq%204%20or%20Amount%20lt%2083&$top=2"),
+              (std::vector<int>{4, 18, 19, 20}));
 }
 
 // Lists and fields made over REST, as a client that creates its target list does it.
@@ -694,7 +784,7 @@ std::string batchBody(const std::string& site, const std::vector<json>& creates)
 TEST_F(SharePointEmulatorTest, BatchChangesetsAreNotTransactional) {
     const std::string body =
         batchBody(m_emulator->siteUrl(), {{{"Title", "a"}, {"Order_x0020_Number", "1"}},
-                                          {{"Title", "b"}},
+                                          {{"Title", "b"}, {"Order_x0020_Number", "12345678901"}},
                                           {{"Title", "c"}, {"Order_x0020_Number", "3"}}});
     const auto res = post("$batch", nullptr, "multipart/mixed; boundary=batch_1");
     ASSERT_TRUE(res);
@@ -859,6 +949,30 @@ TEST(SharePointFilterTest, ParsesAndEvaluatesTheSupportedSubset) {
     EXPECT_THROW(FilterExpression::parse("endswith(Title,'x')"), sp::FilterError);
     EXPECT_THROW(FilterExpression::parse("Amount add 1 eq 2"), sp::FilterError);
     EXPECT_THROW(FilterExpression::parse("Title eq"), sp::FilterError);
+}
+
+TEST(SharePointFilterTest, NamesTheOnlyIdsAnIdFilterCanMatch) {
+    using sp::FilterExpression;
+    // The candidates, or {-1} for none.
+    const auto candidates = [](const std::string& text) {
+        return FilterExpression::parse(text)
+            .idCandidates([](const std::string& name) { return name == "ID" || name == "Id"; })
+            .value_or(std::vector<int>{-1});
+    };
+    using Ids = std::vector<int>;
+    EXPECT_EQ(candidates("ID eq 7 or Id eq 2 or (ID eq 7)"), (Ids{2, 7}));
+    EXPECT_EQ(candidates("(Status eq 'Open') and (ID eq 4 or ID eq 1)"), (Ids{1, 4}));
+    EXPECT_EQ(candidates("(ID eq 1 or ID eq 2) and (ID eq 2 or ID eq 3)"), Ids{2});
+    EXPECT_EQ(candidates("3 eq ID"), Ids{3});
+    EXPECT_EQ(candidates("ID eq 3 and ID eq 4"), Ids{});
+    // Anything else may match other items: no candidates.
+    const Ids none{-1};
+    EXPECT_EQ(candidates("ID eq 1 or Status eq 'Open'"), none);
+    EXPECT_EQ(candidates("not (ID eq 1)"), none);
+    EXPECT_EQ(candidates("ID ne 1"), none);
+    EXPECT_EQ(candidates("ID eq 1.5"), none);
+    EXPECT_EQ(candidates("ID eq '1'"), none);
+    EXPECT_EQ(candidates("Amount eq 1"), none);
 }
 
 }  // namespace

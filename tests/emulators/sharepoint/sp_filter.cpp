@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cmath>
+#include <iterator>
+#include <set>
 
 #include "sp_text.h"
 
@@ -373,6 +376,51 @@ FilterValue evaluate(const Node& node, const FieldResolver& resolve) {
     return FilterValue::null();
 }
 
+// See FilterExpression::idCandidates.
+std::optional<std::set<int>> candidateIds(const Node& node,
+                                          const std::function<bool(const std::string&)>& isId) {
+    switch (node.type) {
+        case Node::Type::Compare: {
+            if (node.name != "eq")
+                return std::nullopt;
+            const Node* field = node.children[0].get();
+            const Node* literal = node.children[1].get();
+            if (field->type != Node::Type::Field)
+                std::swap(field, literal);
+            if (field->type != Node::Type::Field || literal->type != Node::Type::Literal ||
+                literal->literal.kind != FilterValue::Kind::Number || !isId(field->name))
+                return std::nullopt;
+            // The ID compares as a number: only a whole number can be equal to one.
+            const double n = literal->literal.number;
+            if (n != std::floor(n) || n < INT_MIN || n > INT_MAX)
+                return std::nullopt;
+            return std::set<int>{static_cast<int>(n)};
+        }
+        case Node::Type::Or: {
+            auto left = candidateIds(*node.children[0], isId);
+            if (!left)
+                return std::nullopt;
+            const auto right = candidateIds(*node.children[1], isId);
+            if (!right)
+                return std::nullopt;
+            left->insert(right->begin(), right->end());
+            return left;
+        }
+        case Node::Type::And: {
+            auto left = candidateIds(*node.children[0], isId);
+            auto right = candidateIds(*node.children[1], isId);
+            if (!left || !right)
+                return left ? std::move(left) : std::move(right);
+            std::set<int> both;
+            std::set_intersection(left->begin(), left->end(), right->begin(), right->end(),
+                                  std::inserter(both, both.end()));
+            return both;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
 }  // namespace
 
 int compareValues(const FilterValue& a, const FilterValue& b) {
@@ -400,6 +448,16 @@ FilterExpression FilterExpression::parse(std::string_view text) {
 
 bool FilterExpression::matches(const FieldResolver& resolve) const {
     return m_root && truth(evaluate(*m_root, resolve));
+}
+
+std::optional<std::vector<int>> FilterExpression::idCandidates(
+    const std::function<bool(const std::string&)>& isIdField) const {
+    if (!m_root)
+        return std::nullopt;
+    const auto ids = candidateIds(*m_root, isIdField);
+    if (!ids)
+        return std::nullopt;
+    return std::vector<int>(ids->begin(), ids->end());
 }
 
 }  // namespace ferry::emulator::sp

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,6 +47,13 @@ public:
     static FilterExpression parse(std::string_view text);
 
     bool matches(const FieldResolver& resolve) const;
+    // The only item IDs the expression can be true for, ascending, when it says so: a
+    // disjunction of `ID eq <n>` (`ID eq 1 or ID eq 2 …`), alone or ANDed with anything else.
+    // nullopt when any item may match. `isIdField` says which field names mean the item's ID.
+    // Lets the service look those items up instead of testing every item; matches() still
+    // decides for each of them.
+    std::optional<std::vector<int>> idCandidates(
+        const std::function<bool(const std::string&)>& isIdField) const;
     // Every field name the expression reads, in order of appearance, without repeats.
     const std::vector<std::string>& fields() const { return m_fields; }
 

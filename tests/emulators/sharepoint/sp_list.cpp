@@ -366,14 +366,13 @@ std::string SpList::toCell(const ListField& field, const nlohmann::json& value) 
     return {};
 }
 
-void SpList::applyBody(SpItem& item, const nlohmann::json& body, bool creating, bool replace) {
+void SpList::applyBody(SpItem& item, const nlohmann::json& body, bool replace) {
     if (!body.is_object())
         throw SpError(400, kInvalidClientQuery,
                       "The request body must be a JSON object with the item's properties.");
     std::vector<std::string> values = item.values;
     if (replace)
         std::fill(values.begin(), values.end(), std::string());
-    std::vector<bool> touched(values.size(), false);
     for (const auto& [key, value] : body.items()) {
         const ListField* field = nullptr;
         for (const ListField& f : m_fields)
@@ -390,7 +389,6 @@ void SpList::applyBody(SpItem& item, const nlohmann::json& body, bool creating, 
         if (field->slot < 0 || field->def.readOnly)
             continue;  // read-only columns ignore writes, as SharePoint's item update does
         values[static_cast<std::size_t>(field->slot)] = toCell(*field, value);
-        touched[static_cast<std::size_t>(field->slot)] = true;
     }
     for (const ListField& f : m_fields) {
         if (f.slot < 0 || !f.def.enforceUniqueValues)
@@ -405,22 +403,15 @@ void SpList::applyBody(SpItem& item, const nlohmann::json& body, bool creating, 
                               "values were found in the following field(s) in the list: " +
                                   f.def.title + ".");
     }
-    for (const ListField& f : m_fields) {
-        if (f.slot < 0 || !f.def.required || f.def.readOnly)
-            continue;
-        const auto slot = static_cast<std::size_t>(f.slot);
-        if (values[slot].empty() && (creating || replace || touched[slot]))
-            throw SpError(400, kValidationFailed,
-                          "List data validation failed: the field '" + f.def.title + "' (" +
-                              f.def.internalName + ") is required.");
-    }
+    // No check of Required: SharePoint's REST item writes store items without their required
+    // values (PnP-JS-Core #376); forms and ValidateUpdateListItem check them.
     item.values = std::move(values);
 }
 
 const SpItem& SpList::create(const nlohmann::json& body, int user, std::int64_t now) {
     SpItem item;
     item.values.resize(static_cast<std::size_t>(m_slots));
-    applyBody(item, body, true, false);
+    applyBody(item, body, false);
     item.id = m_nextId++;
     item.created = item.modified = now;
     item.author = item.editor = user;
@@ -435,7 +426,7 @@ const SpItem& SpList::update(int id, const nlohmann::json& body, bool replace, i
     if (it == m_items.end())
         throw SpError(404, kArgumentException,
                       "Item does not exist. It may have been deleted by another user.");
-    applyBody(it->second, body, false, replace);
+    applyBody(it->second, body, replace);
     it->second.version++;
     it->second.modified = now;
     it->second.editor = user;

@@ -93,14 +93,16 @@ public:
     std::size_t itemCount() const { return m_items.size(); }
 
     // Writes from a request body (entity names, "__metadata" already removed). Throw SpError:
-    // 400 for an unknown property, a value of the wrong type, a missing required field, a text
-    // over MaxLength or a value outside the choices; 404 for a missing item.
+    // 400 for an unknown property, a value of the wrong type, a text over MaxLength, a value
+    // outside the choices or a duplicate in a unique field; 404 for a missing item. Required
+    // fields are not checked, as SharePoint's REST item writes do not check them (PnP-JS-Core
+    // #376); ValidateUpdateListItem does (SharePointService).
     const SpItem& create(const nlohmann::json& body, int user, std::int64_t now);
     // replace: PUT semantics (fields not in the body return to null).
     const SpItem& update(int id, const nlohmann::json& body, bool replace, int user,
                          std::int64_t now);
     void remove(int id, std::int64_t now);
-    // Seeds without validation of required fields and without change-log entries; keys are
+    // Seeds without a change-log entry (nor the unique-value check); keys are
     // internal or entity names. Throws std::invalid_argument on bad input.
     void seed(const nlohmann::json& values, std::int64_t now);
 
@@ -123,7 +125,7 @@ public:
 
 private:
     std::string toCell(const ListField& field, const nlohmann::json& value) const;
-    void applyBody(SpItem& item, const nlohmann::json& body, bool creating, bool replace);
+    void applyBody(SpItem& item, const nlohmann::json& body, bool replace);
     void logChange(int type, int itemId, std::int64_t now);
 
     std::string m_title, m_urlName, m_id, m_entityTypeName, m_itemTypeName, m_rootUrl;

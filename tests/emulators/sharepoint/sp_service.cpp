@@ -17,6 +17,7 @@ constexpr const char* kNotFoundCode = "-2147024894, System.IO.FileNotFoundExcept
 constexpr const char* kListMissingCode = "-1, System.ArgumentException";
 constexpr const char* kColumnMissingCode = "-2146232832, Microsoft.SharePoint.SPException";
 constexpr const char* kEtagMismatchCode = "-1, Microsoft.SharePoint.Client.ClientServiceException";
+constexpr const char* kRequiredMessage = "You must specify a value for this required field.";
 constexpr const char* kThresholdMessage =
     "The attempted operation is prohibited because it exceeds the list view threshold.";
 
@@ -1016,6 +1017,25 @@ ServiceResponse SharePointService::itemsQuery(const ServiceRequest& request, Jso
         return !filter || filter->matches(resolver);
     };
 
+    // The items the filter can match, in ID order: every item, or only those an `ID eq 1 or ID eq
+    // 2 …` filter names, looked up instead of testing every item against it (a client fetching
+    // changed items by ID would otherwise cost a scan of the whole list per request).
+    std::vector<const SpItem*> pool;
+    const auto isIdField = [&list](const std::string& name) {
+        const ListField* f = list.findField(name);
+        return f != nullptr && f->builtin == Builtin::Id;
+    };
+    if (const auto ids = filter ? filter->idCandidates(isIdField) : std::nullopt) {
+        pool.reserve(ids->size());
+        for (const int id : *ids)
+            if (const SpItem* item = list.item(id))
+                pool.push_back(item);
+    } else {
+        pool.reserve(list.itemCount());
+        for (const auto& [id, item] : list.items())
+            pool.push_back(&item);
+    }
+
     // The list view threshold: on a big list only indexed columns may be filtered or sorted,
     // and an indexed filter must narrow the result below the threshold.
     if (static_cast<int>(list.itemCount()) > m_options.listViewThreshold) {
@@ -1032,8 +1052,8 @@ ServiceResponse SharePointService::itemsQuery(const ServiceRequest& request, Jso
                 throttled();
         if (filter && !onlyId) {
             int count = 0;
-            for (const auto& [id, item] : list.items())
-                if (matches(item) && ++count > m_options.listViewThreshold)
+            for (const SpItem* item : pool)
+                if (matches(*item) && ++count > m_options.listViewThreshold)
                     throttled();
         }
     }
@@ -1056,29 +1076,34 @@ ServiceResponse SharePointService::itemsQuery(const ServiceRequest& request, Jso
         order.empty() || (order.size() == 1 && order[0].field->builtin == Builtin::Id);
     if (byIdOnly) {
         const bool descending = !order.empty() && order[0].descending;
-        const auto& items = list.items();
         if (!descending) {
-            for (auto it = afterId ? items.upper_bound(*afterId) : items.begin(); it != items.end();
-                 ++it) {
-                if (!matches(it->second))
+            auto it =
+                afterId ? std::upper_bound(pool.begin(), pool.end(), *afterId,
+                                           [](int id, const SpItem* item) { return id < item->id; })
+                        : pool.begin();
+            for (; it != pool.end(); ++it) {
+                if (!matches(**it))
                     continue;
                 if (static_cast<int>(page.size()) == top) {
                     more = true;
                     break;
                 }
-                page.push_back(&it->second);
+                page.push_back(*it);
             }
         } else {
-            auto it = afterId ? items.lower_bound(*afterId) : items.end();
-            while (it != items.begin()) {
+            auto it =
+                afterId ? std::lower_bound(pool.begin(), pool.end(), *afterId,
+                                           [](const SpItem* item, int id) { return item->id < id; })
+                        : pool.end();
+            while (it != pool.begin()) {
                 --it;
-                if (!matches(it->second))
+                if (!matches(**it))
                     continue;
                 if (static_cast<int>(page.size()) == top) {
                     more = true;
                     break;
                 }
-                page.push_back(&it->second);
+                page.push_back(*it);
             }
         }
     } else {
@@ -1087,12 +1112,12 @@ ServiceResponse SharePointService::itemsQuery(const ServiceRequest& request, Jso
             const SpItem* item;
         };
         std::vector<Row> rows;
-        for (const auto& [id, item] : list.items()) {
-            if (!matches(item))
+        for (const SpItem* item : pool) {
+            if (!matches(*item))
                 continue;
-            Row row{{}, &item};
+            Row row{{}, item};
             for (const Order& o : order)
-                row.keys.push_back(list.value(item, *o.field));
+                row.keys.push_back(list.value(*item, *o.field));
             rows.push_back(std::move(row));
         }
         const auto compareRow = [&](const std::vector<FilterValue>& keys, int id, const Row& row) {
@@ -1726,12 +1751,21 @@ ServiceResponse SharePointService::validateUpdate(const ServiceRequest& request,
         if (text.empty())
             value = nullptr;
         if (field->def.required && value.is_null()) {
-            entry(name, text, "You must specify a value for this required field.");
+            entry(name, text, kRequiredMessage);
             continue;
         }
         changes[field->entityName] = value;
         entry(name, text, "");
     }
+    // Forms check Required (item writes through /items do not): a new item needs every
+    // required field among the form values (one given empty was reported above).
+    if (id == 0)
+        for (const ListField& f : list.fields())
+            if (f.slot >= 0 && f.def.required && !f.def.readOnly &&
+                std::none_of(formValues.begin(), formValues.end(), [&](const auto& fv) {
+                    return list.findField(fv.value("FieldName", std::string())) == &f;
+                }))
+                entry(f.def.internalName, "", kRequiredMessage);
     if (!failed) {
         try {
             if (id == 0) {
@@ -1745,7 +1779,7 @@ ServiceResponse SharePointService::validateUpdate(const ServiceRequest& request,
             }
             ++m_writes;
         } catch (const SpError& e) {
-            // A rule the per-field pass did not see (e.g. a missing required field on create).
+            // A rule the per-field pass did not see (e.g. a duplicate in a unique field).
             std::string name;
             for (const ListField& f : list.fields())
                 if (std::string(e.what()).find("(" + f.def.internalName + ")") != std::string::npos)
