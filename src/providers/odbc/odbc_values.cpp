@@ -430,12 +430,14 @@ RowReader::RowReader(Statement& statement, const std::vector<ColumnPlan>& column
                 buffer.elementSize = std::max<SQLLEN>(
                     kDecimalBuffer, static_cast<SQLLEN>(std::min<SQLULEN>(info.size, 1000)) + 4);
                 break;
+            // SQLite dates are text read as bytes: as SQL_C_CHAR its driver parses and reprints
+            // each value (sscanf per cell, a tenth of a read's time); the bytes are the text.
             case ValueType::Date:
-                buffer.cType = dialect.temporalAsText() ? SQL_C_CHAR : SQL_C_TYPE_DATE;
+                buffer.cType = dialect.temporalAsText() ? SQL_C_BINARY : SQL_C_TYPE_DATE;
                 buffer.elementSize = dialect.temporalAsText() ? 64 : sizeof(DATE_STRUCT);
                 break;
             case ValueType::DateTime:
-                buffer.cType = dialect.temporalAsText() ? SQL_C_CHAR : SQL_C_TYPE_TIMESTAMP;
+                buffer.cType = dialect.temporalAsText() ? SQL_C_BINARY : SQL_C_TYPE_TIMESTAMP;
                 buffer.elementSize = dialect.temporalAsText() ? 64 : sizeof(TIMESTAMP_STRUCT);
                 break;
             case ValueType::Guid:
