@@ -431,7 +431,7 @@ RowReader::RowReader(Statement& statement, const std::vector<ColumnPlan>& column
                     kDecimalBuffer, static_cast<SQLLEN>(std::min<SQLULEN>(info.size, 1000)) + 4);
                 break;
             // SQLite dates are text read as bytes: as SQL_C_CHAR its driver parses and reprints
-            // each value (sscanf per cell, a tenth of a read's time); the bytes are the text.
+            // each value (sscanf per cell); the bytes are the text as stored.
             case ValueType::Date:
                 buffer.cType = dialect.temporalAsText() ? SQL_C_BINARY : SQL_C_TYPE_DATE;
                 buffer.elementSize = dialect.temporalAsText() ? 64 : sizeof(DATE_STRUCT);
