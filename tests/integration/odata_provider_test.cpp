@@ -88,6 +88,46 @@ TEST_F(ODataProviderTest, PagesEveryRowExactlyOnce) {
     EXPECT_EQ(native.size(), 12345u);
 }
 
+TEST_F(ODataProviderTest, ATrackedReadFollowsEveryLinkAndStopsWhenTheSinkDoes) {
+    DynamicsOptions options;
+    options.accounts = 2000;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name", "MaxPageSize=100;"));
+    provider->describe();
+    std::set<std::string> ids;
+    std::size_t pages = 0;
+    const std::size_t id = provider->describe().indexOf("accountid").value();
+    const auto gone = [](std::vector<std::vector<Value>>&) { return true; };
+    const ChangeReadResult all = provider->readChanges(
+        "",
+        [&](std::vector<Record>& page) {
+            ++pages;
+            for (const auto& row : page) {
+                ids.insert(row.values[id].asGuid().text);
+            }
+            return true;
+        },
+        gone);
+    EXPECT_EQ(ids.size(), 2000u);
+    EXPECT_EQ(pages, 20u);
+    EXPECT_FALSE(all.deltaToken.empty()) << "the delta link of the last page";
+
+    // A sink that stops: the reader fetches at most two pages ahead of it.
+    const std::uint64_t before = m_service->stats().reads;
+    std::size_t seen = 0;
+    provider->readChanges(
+        "",
+        [&](std::vector<Record>& page) {
+            seen += page.size();
+            return false;
+        },
+        gone);
+    EXPECT_EQ(seen, 100u);
+    const std::uint64_t after = m_service->stats().reads;
+    EXPECT_GE(after - before, 1u);
+    EXPECT_LE(after - before, 3u) << "the first page and at most two fetched ahead";
+}
+
 TEST_F(ODataProviderTest, ServersThatIgnoreThePageSizeStillReadEverything) {
     DynamicsOptions options;
     options.accounts = 2500;
@@ -155,6 +195,76 @@ TEST_F(ODataProviderTest, ChoiceLabelsAndLookupsRoundTrip) {
     const json stored = DynamicsWebApi(*m_service)
                             .get("contacts(" + created.text + ")?$select=_parentcustomerid_value");
     EXPECT_EQ(stored.at("_parentcustomerid_value"), target.text);
+}
+
+TEST_F(ODataProviderTest, MoneyColumnsAreDescribedAsMoney) {
+    DynamicsOptions options;
+    options.accounts = 5;
+    start(options);
+    emulator::EntityDefinition ledger;
+    ledger.logicalName = "new_ledger";
+    ledger.entitySet = "new_ledgers";
+    ledger.primaryKey = "new_ledgerid";
+    emulator::ColumnDefinition amount;
+    amount.name = "new_amount";
+    amount.type = emulator::ColumnType::Decimal;
+    emulator::ColumnDefinition price;
+    price.name = "new_price";
+    price.type = emulator::ColumnType::Money;
+    ledger.columns = {amount, price};
+    m_service->defineEntity(ledger);
+
+    // Both are Edm.Decimal on the wire: only the attribute metadata tells money apart.
+    auto ledgers = open(settings("new_ledgers"));
+    const Schema& schema = ledgers->describe();
+    ASSERT_NE(schema.find("new_price"), nullptr);
+    ASSERT_NE(schema.find("new_amount"), nullptr);
+    EXPECT_EQ(schema.find("new_price")->nativeType, "Money");
+    EXPECT_EQ(schema.find("new_price")->type, ValueType::Decimal);
+    EXPECT_EQ(schema.find("new_amount")->nativeType, "Edm.Decimal");
+    EXPECT_EQ(schema.find("new_amount")->type, ValueType::Decimal);
+
+    auto accounts = open(settings("accounts?$select=accountid,name,revenue,numberofemployees"));
+    const Schema& accountSchema = accounts->describe();
+    EXPECT_EQ(accountSchema.find("revenue")->nativeType, "Money");
+    EXPECT_EQ(accountSchema.find("name")->nativeType, "Edm.String");
+    EXPECT_EQ(accountSchema.find("numberofemployees")->nativeType, "Edm.Int32");
+}
+
+TEST_F(ODataProviderTest, PagesReadEveryTextAndNumberExactlyAsStored) {
+    DynamicsOptions options;
+    options.accounts = 0;
+    start(options);
+    // Escapes before, inside and after the first eight bytes, every UTF-8 length, and a text
+    // the service sends with \u escapes (control characters).
+    const std::vector<std::string> names = {"plain",
+                                            "\"quoted\" and back\\slash/",
+                                            "tab\there\nnew line\r\f\b",
+                                            "\x01\x1f control",
+                                            "Łódź 東京 Ольга 😀 𝄞",
+                                            std::string(100, 'x') + "\"end"};
+    const std::vector<std::string> revenues = {"0",      "-5000000", "123456789012.3456",
+                                               "0.0001", "12.5",     "1"};
+    const std::vector<std::int64_t> employees = {0, -1, 2147483647, -2147483648LL, 7, 42};
+    DynamicsWebApi native(*m_service);
+    std::map<std::string, std::size_t> byId;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        byId[native.create("accounts", {{"name", names[i]},
+                                        {"revenue", json::parse(revenues[i])},
+                                        {"numberofemployees", employees[i]}})] = i;
+    }
+    auto provider = open(settings("accounts?$select=accountid,name,revenue,numberofemployees"));
+    const Schema& schema = provider->describe();
+    const auto rows = readAll(*provider, 4);  // two pages
+    ASSERT_EQ(rows.size(), names.size());
+    for (const auto& row : rows) {
+        const std::size_t i =
+            byId.at(row.values[schema.indexOf("accountid").value()].asGuid().text);
+        EXPECT_EQ(row.values[schema.indexOf("name").value()].asString(), names[i]);
+        // Sent with four decimals ("12.5000"); read exactly, without trailing zeros.
+        EXPECT_EQ(row.values[schema.indexOf("revenue").value()].asDecimal().text, revenues[i]);
+        EXPECT_EQ(row.values[schema.indexOf("numberofemployees").value()].asInt(), employees[i]);
+    }
 }
 
 TEST_F(ODataProviderTest, ATooLongNameFailsOnlyItsItem) {

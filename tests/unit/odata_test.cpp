@@ -349,6 +349,41 @@ TEST(ODataValues, PagesKeepDecimalsExactAndConvertEveryType) {
     EXPECT_EQ(codeOf([&] { parsePage("{\"value\":[", wrong); }), ErrorCode::QueryFailed);
 }
 
+// The page reader is Ferry's own strict JSON reader (RFC 8259): what it must accept and refuse.
+TEST(ODataValues, PageReaderIsStrictJson) {
+    const PageLayout layout = layoutOf({{"s", ValueType::String}, {"n", ValueType::Decimal}});
+    const auto only = [&](const std::string& row) {
+        const ParsedPage page = parsePage("{\"value\":[" + row + "]}", layout);
+        EXPECT_EQ(page.rows.size(), 1u);
+        return page.rows.empty() ? std::vector<Value>{} : page.rows[0].values;
+    };
+    // Escapes, including a surrogate pair (U+1F600) and every short escape.
+    auto row = only(R"({"s":"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00","n":1})");
+    EXPECT_EQ(row[0].asString(), "a\"b\\c/d\b\f\n\r\t\xC3\xA9\xF0\x9F\x98\x80");
+    // Integers beyond 64 bits and exponents keep their digits.
+    row = only(R"({"s":null,"n":123456789012345678901234567890})");
+    EXPECT_EQ(row[1].asDecimal().text, "123456789012345678901234567890");
+    row = only(R"({"s":"x","n":-1.5E+3})");
+    EXPECT_EQ(row[1].asDecimal().text, "-1500");
+    // Whitespace of all four kinds between tokens.
+    row = only(" {\t\"s\"\r\n:\n\"y\" , \"n\" : 2 } ");
+    EXPECT_EQ(row[0].asString(), "y");
+
+    for (const std::string bad : {
+             R"({"value":[{"s":"a",}]})",       // trailing comma
+             R"({"value":[{"n":01}]})",         // leading zero
+             R"({"value":[{"s":"\ud83d"}]})",   // lone surrogate
+             R"({"value":[]} x)",               // text after the value
+             "{\"value\":[{\"s\":\"a\tb\"}]}",  // raw tab inside a string
+             "{\"value\":[{\"s\":\"\xC3\"}]}",  // cut-off UTF-8
+             R"({"value":[{"s":tru}]})",        // bad literal
+             R"({"value":[{"n":1.}]})",         // no digit after the point
+             R"({"value":[{"s":"\x"}]})",       // unknown escape
+         }) {
+        EXPECT_EQ(codeOf([&] { parsePage(bad, layout); }), ErrorCode::QueryFailed) << bad;
+    }
+}
+
 TEST(ODataValues, DeltaPagesSeparateDeletedEntities) {
     const PageLayout layout =
         layoutOf({{"accountid", ValueType::Guid}, {"name", ValueType::String}});

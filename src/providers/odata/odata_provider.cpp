@@ -3,10 +3,16 @@
 #include "odata_provider.h"
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -51,6 +57,101 @@ std::string peekNextLink(const std::string& body) {
         return {};
     }
 }
+
+// Fetches a chain of pages on its own thread. With `followLinks`, the moment a page's body has
+// arrived the same thread sends the request for the next link peeked from its end: the round
+// trips of server-driven paging follow each other without waiting for a thread hand-off, the
+// parser or the sink. Without it, fetches one page. At most kWaiting bodies wait for the
+// reader; the destructor stops the chain after the request in flight.
+class PageChain {
+public:
+    struct Page {
+        std::string url;   // the request's URL
+        std::string body;  // the answer's body
+        std::string link;  // the next link the chain followed; empty when it stopped there
+    };
+    using Fetch = std::function<std::string(const std::string& url)>;
+    // The absolute URL of a next link found on the page of `url`; throws when it cannot be one.
+    using Resolve = std::function<std::string(const std::string& link, const std::string& url)>;
+
+    PageChain(Fetch fetch, Resolve resolve, std::string url, bool followLinks)
+        : m_fetch(std::move(fetch)), m_resolve(std::move(resolve)), m_follow(followLinks) {
+        m_thread = std::thread([this, first = std::move(url)]() mutable { run(std::move(first)); });
+    }
+    ~PageChain() {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+    }
+    PageChain(const PageChain&) = delete;
+    PageChain& operator=(const PageChain&) = delete;
+
+    // The next page in order (blocks); nullopt after the last. Rethrows the error of a fetch.
+    std::optional<Page> next() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return !m_ready.empty() || m_done; });
+        if (!m_ready.empty()) {
+            Page page = std::move(m_ready.front());
+            m_ready.pop_front();
+            m_changed.notify_all();
+            return page;
+        }
+        if (m_error) {
+            std::rethrow_exception(m_error);
+        }
+        return std::nullopt;
+    }
+
+private:
+    static constexpr std::size_t kWaiting = 2;
+
+    void run(std::string url) {
+        try {
+            for (;;) {
+                Page page{url, m_fetch(url), {}};
+                std::string nextUrl;
+                if (m_follow) {
+                    page.link = peekNextLink(page.body);
+                    if (!page.link.empty()) {
+                        nextUrl = m_resolve(page.link, url);
+                    }
+                }
+                std::unique_lock lock(m_mutex);
+                const bool last = page.link.empty();
+                m_ready.push_back(std::move(page));
+                m_changed.notify_all();
+                if (!last) {
+                    m_changed.wait(lock, [this] { return m_stop || m_ready.size() < kWaiting; });
+                }
+                if (last || m_stop) {
+                    m_done = true;
+                    m_changed.notify_all();
+                    return;
+                }
+                url = std::move(nextUrl);
+            }
+        } catch (...) {
+            const std::lock_guard lock(m_mutex);
+            m_error = std::current_exception();
+            m_done = true;
+            m_changed.notify_all();
+        }
+    }
+
+    Fetch m_fetch;
+    Resolve m_resolve;
+    bool m_follow;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<Page> m_ready;
+    std::exception_ptr m_error;
+    bool m_done = false;
+    bool m_stop = false;
+    std::thread m_thread;  // last: started once the members above exist
+};
 
 constexpr std::string_view kFormattedValue = "OData.Community.Display.V1.FormattedValue";
 constexpr std::size_t kKeysPerLookup = 40;  // $filter terms per key-resolution query
@@ -122,6 +223,7 @@ struct ODataProvider::ColumnPlan {
     int scale = 0;
     std::string bindNavigation;  // lookups: written as "<nav>@odata.bind"
     std::string bindTargetSet;
+    bool money = false;  // Dataverse AttributeType Money (Edm.Decimal on the wire)
 };
 
 // One item's request (or its local outcome), through the rounds of a write.
@@ -425,6 +527,7 @@ Schema ODataProvider::doDescribe() {
             column.bindNavigation.clear();
         }
         if (attribute != nullptr) {
+            column.money = equalsIgnoreCase(attribute->attributeType, "Money");
             column.readOnly = !attribute->validForCreate && !attribute->validForUpdate;
             // Shown as "not nullable"; only the CSDL's Nullable=false is checked before sending,
             // since Dataverse enforces ApplicationRequired in forms, not always in the API.
@@ -515,7 +618,9 @@ Schema ODataProvider::doDescribe() {
         column.length = plan.length;
         column.precision = plan.precision;
         column.scale = plan.scale;
+        // "Money" tells a target that creates columns to make a currency column.
         column.nativeType = plan.kind == ColumnKind::Label ? std::string("formatted label")
+                            : plan.money                   ? std::string("Money")
                             : plan.bindNavigation.empty()
                                 ? plan.edmType
                                 : plan.edmType + " (lookup to " + plan.bindTargetSet + ")";
@@ -574,49 +679,53 @@ std::string ODataProvider::streamPages(PageRequest first, std::size_t limit, con
     completed = true;
     const std::string root = connectionSettings().serviceRoot;
     const ColumnPlan* keyColumn = m_keyColumns.size() == 1 ? &m_columns[m_keyColumns[0]] : nullptr;
-    std::size_t total = 0;
-    std::string previousUrl = first.url;
-    const auto request = [&](const std::string& link) {
-        PageRequest next{resolveLink(root, link), first.prefer};
-        if (next.url == previousUrl) {
-            throw Error(ErrorCode::QueryFailed,
-                        "the service sent the same next link twice while reading '" +
-                            select().entitySet + "'");
+    const std::string entitySet = select().entitySet;
+    const std::string prefer = first.prefer;
+    const PageChain::Resolve resolve = [root, entitySet](const std::string& link,
+                                                         const std::string& url) {
+        std::string next = resolveLink(root, link);
+        if (next == url) {
+            throw Error(
+                ErrorCode::QueryFailed,
+                "the service sent the same next link twice while reading '" + entitySet + "'");
         }
-        previousUrl = next.url;
-        return std::async(std::launch::async, [this, next] { return fetchPage(next); });
+        return next;
     };
-    std::future<std::string> pending =
-        std::async(std::launch::async, [this, first] { return fetchPage(first); });
+    // A bounded read may not need another page: it fetches one at a time (still one request in
+    // flight while the sink works).
+    const bool follow = limit == std::numeric_limits<std::size_t>::max();
+    const auto startChain = [&](std::string url) {
+        return std::make_unique<PageChain>(
+            [this, prefer](const std::string& page) {
+                return fetchPage({page, prefer});
+            },
+            resolve, std::move(url), follow);
+    };
+    std::unique_ptr<PageChain> chain = startChain(first.url);
+    std::size_t total = 0;
     std::string deltaLink;
-    while (pending.valid()) {
-        const std::string body = pending.get();
-        // The next request only needs the next link: send it before parsing this page, so the
-        // parsing (and the sink's work) overlaps the round trip. Not for a bounded read, which
-        // may not need another page.
-        std::string peeked =
-            limit == std::numeric_limits<std::size_t>::max() ? peekNextLink(body) : std::string();
-        if (!peeked.empty()) {
-            pending = request(peeked);
+    while (chain) {
+        std::optional<PageChain::Page> fetched = chain->next();
+        if (!fetched) {
+            break;
         }
-        ParsedPage page = parsePage(body, *m_layout);
+        ParsedPage page = parsePage(fetched->body, *m_layout);
         if (!page.collection) {
-            throw Error(ErrorCode::QueryFailed, "the service's answer for '" + select().entitySet +
+            throw Error(ErrorCode::QueryFailed, "the service's answer for '" + entitySet +
                                                     "' is not a collection of records");
         }
-        if (!peeked.empty() && page.nextLink != peeked) {
-            // Misread (a service that nests next links oddly): drop it, follow the parsed one.
-            pending.wait();
-            pending = {};
-            peeked.clear();
-            previousUrl.clear();
-        }
         deltaLink = page.deltaLink.empty() ? deltaLink : page.deltaLink;
-        std::size_t wanted = limit - total;
+        const std::size_t wanted = limit - total;
         const bool more = !page.nextLink.empty() && page.rows.size() < wanted;
-        if (more && peeked.empty()) {
-            // One request in flight while the sink works on this page.
-            pending = request(page.nextLink);
+        if (page.nextLink != fetched->link) {
+            // Not followed (a bounded read), or misread (a service that nests next links
+            // oddly): drop the chain's guess and follow the parsed link.
+            chain.reset();
+            if (more) {
+                chain = startChain(resolve(page.nextLink, fetched->url));
+            }
+        } else if (!more) {
+            chain.reset();
         }
         if (page.rows.size() > wanted) {
             page.rows.resize(wanted);

@@ -56,8 +56,10 @@ private:
     std::string readUrl(bool withTop) const;
     std::string preferHeader(std::size_t pageSize, bool trackChanges) const;
     std::string fetchPage(const PageRequest& request);  // the answer's body
-    // Streams pages from `first` on, one request in flight ahead of the sink. Returns the last
-    // page's delta link; stops after `limit` rows. false in `completed` when the sink cancelled.
+    // Streams pages from `first` on; an unbounded read sends each next request from the fetching
+    // thread as soon as a page has arrived (one request in flight, pages parsed and sunk
+    // meanwhile). Returns the last page's delta link; stops after `limit` rows. false in
+    // `completed` when the sink cancelled.
     std::string streamPages(PageRequest first, std::size_t limit, const PageSink& sink,
                             const DeletedKeySink* deleted, bool& completed);
     std::string entityUrl(const std::vector<std::string>& keyLiterals) const;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <latch>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "entity_table.h"
 #include "wire_text.h"
 
 namespace ferry::emulator {
@@ -1069,6 +1071,98 @@ TEST_F(DynamicsEmulatorTest, GeneratedDataIsDeterministic) {
     for (const auto& c : contacts)
         EXPECT_EQ(get("accounts(" + c["_parentcustomerid_value"].get<std::string>() + ")")->status,
                   200);
+}
+
+TEST(WireText, JsonStringsEscapeAtEveryPositionOfTheWordScan) {
+    // The scan skips eight bytes at a time: put each escape before, inside and after a word.
+    const std::string plain = "Łódź, 東京 0123456789abcdef";
+    std::string out;
+    appendJsonString(out, plain);
+    EXPECT_EQ(out, "\"" + plain + "\"");
+    EXPECT_EQ(json::parse(out).get<std::string>(), plain);
+    for (const char special : {'"', '\\', '\n', '\t', '\x01', '\x1f'}) {
+        for (std::size_t at = 0; at <= 20; ++at) {
+            std::string text(20, 'a');
+            text.insert(at, 1, special);
+            out.clear();
+            appendJsonString(out, text);
+            EXPECT_EQ(json::parse(out).get<std::string>(), text) << "escape at " << at;
+            if (static_cast<unsigned char>(special) < 0x20) {
+                EXPECT_EQ(out.find(special), std::string::npos) << "unescaped at " << at;
+            }
+        }
+    }
+    out.clear();
+    appendJsonString(out, std::string("\x7f\x20~", 3));
+    EXPECT_EQ(out, "\"\x7f ~\"");
+}
+
+TEST(WireText, GuidsAndDatesAreWrittenInTheirWireForms) {
+    const std::string text = "0123abcd-4567-89ef-fedc-ba9876543210";
+    std::string out = "x";
+    Guid::parse(text)->appendTo(out);
+    EXPECT_EQ(out, "x" + text);
+    EXPECT_EQ(Guid::parse("{0123ABCD-4567-89EF-FEDC-BA9876543210}")->str(), text);
+    out.clear();
+    appendDateTime(out, 1680904741);
+    appendDate(out, -1);
+    EXPECT_EQ(out, "2023-04-07T21:59:01Z1969-12-31");
+    EXPECT_EQ(formatDateTime(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(EntityTable, ClusteringByKeyKeepsEveryRowAndItsValues) {
+    EntityDefinition definition;
+    definition.logicalName = "new_thing";
+    definition.entitySet = "new_things";
+    definition.primaryKey = "new_thingid";
+    ColumnDefinition name;
+    name.name = "new_name";
+    name.type = ColumnType::String;
+    ColumnDefinition count;
+    count.name = "new_count";
+    count.type = ColumnType::Integer;
+    definition.columns = {name, count};
+    EntityTable table(definition);
+    std::uint64_t state = 42;
+    std::map<Guid, std::pair<std::string, std::int64_t>> expected;
+    std::vector<Guid> ids;
+    for (int i = 0; i < 200; ++i) {
+        const Guid id = Guid::fromRandom(state);
+        const std::uint32_t slot = table.insert(id);
+        Cell text;
+        text.null = false;
+        text.s = "row " + std::to_string(i);
+        table.setCell(slot, 0, text);
+        table.setCell(slot, 0, text);  // a rewrite leaves garbage in the text arena
+        Cell number;
+        number.null = i % 7 == 0;
+        number.i = i;
+        table.setCell(slot, 1, number);
+        table.setVersion(slot, static_cast<std::uint64_t>(1000 + i));
+        expected[id] = {text.s, number.null ? -1 : i};
+        ids.push_back(id);
+    }
+    for (int i = 0; i < 200; i += 10) {  // free slots are dropped
+        table.erase(*table.find(ids[static_cast<std::size_t>(i)]));
+        expected.erase(ids[static_cast<std::size_t>(i)]);
+    }
+    table.clusterByKey();
+    ASSERT_EQ(table.size(), expected.size());
+    std::uint32_t next = 0;
+    for (const auto& [id, slot] : table.index()) {
+        EXPECT_EQ(slot, next++) << "slots follow key order";
+        EXPECT_EQ(table.id(slot), id);
+        const auto& [text, number] = expected.at(id);
+        EXPECT_EQ(table.textValue(slot, 0), text);
+        EXPECT_EQ(table.isNull(slot, 1), number < 0);
+        if (number >= 0) {
+            EXPECT_EQ(table.intValue(slot, 1), number);
+            EXPECT_EQ(table.version(slot), static_cast<std::uint64_t>(1000 + number));
+        }
+    }
+    const std::uint32_t added = table.insert(Guid::fromRandom(state));
+    EXPECT_EQ(added, static_cast<std::uint32_t>(expected.size())) << "inserts append after";
+    EXPECT_TRUE(table.isNull(added, 0));
 }
 
 }  // namespace

@@ -877,7 +877,9 @@ void DynamicsService::appendRow(std::string& out, const EntityTable& table, std:
         }
         const auto& c = table.column(property);
         const bool isLookup = c.type == ColumnType::Lookup;
-        std::string name = isLookup ? "_" + c.name + "_value" : c.name;
+        // Built only for lookups: a page writes every plain name thousands of times.
+        const std::string lookupName = isLookup ? "_" + c.name + "_value" : std::string();
+        const std::string& name = isLookup ? lookupName : c.name;
         if (prefer.anyAnnotation() && !table.isNull(slot, property)) {
             if (isLookup) {
                 const EntityTable* target = tableBySet(c.target);
@@ -1154,7 +1156,7 @@ ServiceResponse DynamicsService::readCollection(const ServiceRequest& request,
                 ++total;
 
     std::string body;
-    body.reserve(64 + rows.size() * 400);
+    body.reserve(4096);
     body += "{\"@odata.context\":";
     appendJsonString(body, contextUrl(request, table, query, ""));
     if (query.count) {
@@ -1167,7 +1169,10 @@ ServiceResponse DynamicsService::readCollection(const ServiceRequest& request,
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (i)
             body.push_back(',');
+        const std::size_t before = body.size();
         appendRow(body, table, rows[i], query, prefer);
+        if (i == 0)  // size the page from its first row: one allocation instead of doubling
+            body.reserve(body.size() + (body.size() - before + 64) * (rows.size() - 1) + 4096);
     }
     body.push_back(']');
     if (more && !topOnly) {

@@ -257,6 +257,62 @@ void EntityTable::reserve(std::size_t rows) {
     }
 }
 
+namespace {
+
+template <typename T>
+void permute(std::vector<T>& values, const std::vector<std::uint32_t>& order) {
+    std::vector<T> out;
+    out.reserve(order.size());
+    for (const std::uint32_t slot : order)
+        out.push_back(values[slot]);
+    values = std::move(out);
+}
+
+}  // namespace
+
+void EntityTable::clusterByKey() {
+    std::vector<std::uint32_t> order;
+    order.reserve(m_index.size());
+    for (const auto& [id, slot] : m_index)
+        order.push_back(slot);
+    for (auto& data : m_columns) {
+        permute(data.nulls, order);
+        switch (data.storage) {
+            case Storage::Text: {
+                std::string arena;
+                std::vector<TextRef> texts;
+                texts.reserve(order.size());
+                for (const std::uint32_t slot : order) {
+                    const TextRef ref = data.texts[slot];
+                    texts.push_back({static_cast<std::uint32_t>(arena.size()), ref.length});
+                    arena.append(data.arena, ref.offset, ref.length);
+                }
+                data.texts = std::move(texts);
+                data.arena = std::move(arena);
+                break;
+            }
+            case Storage::Int:
+                permute(data.ints, order);
+                break;
+            case Storage::Real:
+                permute(data.reals, order);
+                break;
+            case Storage::Id:
+                permute(data.ids, order);
+                break;
+        }
+    }
+    permute(m_ids, order);
+    permute(m_versions, order);
+    m_free.clear();
+    // A new index too, built before the old one is freed so that its nodes lie in key order.
+    std::map<Guid, std::uint32_t> index;
+    std::uint32_t next = 0;
+    for (const auto& [id, slot] : m_index)
+        index.emplace_hint(index.end(), id, next++);
+    m_index = std::move(index);
+}
+
 std::uint32_t EntityTable::insert(const Guid& id) {
     std::uint32_t slot = 0;
     if (!m_free.empty()) {
@@ -379,12 +435,12 @@ void EntityTable::appendValue(std::string& out, std::uint32_t slot, int index) c
             break;
         case ColumnType::DateTime:
             out.push_back('"');
-            out += formatDateTime(intValue(slot, index));
+            appendDateTime(out, intValue(slot, index));
             out.push_back('"');
             break;
         case ColumnType::DateOnly:
             out.push_back('"');
-            out += formatDate(intValue(slot, index));
+            appendDate(out, intValue(slot, index));
             out.push_back('"');
             break;
         case ColumnType::Uniqueidentifier:

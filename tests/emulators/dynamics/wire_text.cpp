@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace ferry::emulator {
 namespace {
@@ -86,14 +87,24 @@ Guid Guid::fromRandom(std::uint64_t& state) {
 }
 
 void Guid::appendTo(std::string& out) const {
+    // A page of accounts writes two GUIDs per row: two hex digits per byte from one table.
+    static constexpr auto kPairs = [] {
+        std::array<char, 512> pairs{};
+        for (int i = 0; i < 256; ++i) {
+            pairs[static_cast<std::size_t>(2 * i)] = kHex[i >> 4];
+            pairs[static_cast<std::size_t>(2 * i + 1)] = kHex[i & 0xF];
+        }
+        return pairs;
+    }();
     char buffer[36];
-    int pos = 0;
-    for (int i = 0; i < 32; ++i) {
-        if (i == 8 || i == 12 || i == 16 || i == 20)
-            buffer[pos++] = '-';
-        const std::uint64_t half = i < 16 ? hi : lo;
-        const int shift = (15 - (i % 16)) * 4;
-        buffer[pos++] = kHex[(half >> shift) & 0xF];
+    char* p = buffer;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        const std::uint64_t half = i < 8 ? hi : lo;
+        const auto byte = static_cast<std::size_t>((half >> ((7 - (i % 8)) * 8)) & 0xFF);
+        *p++ = kPairs[2 * byte];
+        *p++ = kPairs[2 * byte + 1];
     }
     out.append(buffer, sizeof buffer);
 }
@@ -104,10 +115,36 @@ std::string Guid::str() const {
     return out;
 }
 
+namespace {
+
+// Whether any of the 8 bytes of `word` is a control character, '"' or '\\' (bit tricks from
+// "Bit Twiddling Hacks": a byte below n, a byte equal to n).
+bool needsEscape(std::uint64_t word) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const auto below = [&](std::uint64_t x, std::uint64_t n) {
+        return (x - kOnes * n) & ~x & kHigh;
+    };
+    const std::uint64_t quote = word ^ (kOnes * '"');
+    const std::uint64_t backslash = word ^ (kOnes * '\\');
+    return (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) != 0;
+}
+
+}  // namespace
+
 void appendJsonString(std::string& out, std::string_view text) {
     out.push_back('"');
     std::size_t start = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    std::size_t i = 0;
+    // Most texts need no escaping: skip eight bytes at a time while none does.
+    while (i + 8 <= text.size()) {
+        std::uint64_t word;
+        std::memcpy(&word, text.data() + i, sizeof word);
+        if (needsEscape(word))
+            break;
+        i += 8;
+    }
+    for (; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -193,21 +230,19 @@ std::int64_t daysFromCivil(int year, unsigned month, unsigned day) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-std::string formatDate(std::int64_t days) {
+void appendDate(std::string& out, std::int64_t days) {
     const Civil c = civilFromDays(days);
-    std::string out;
     appendPadded(out, c.year, 4);
     out.push_back('-');
     appendPadded(out, c.month, 2);
     out.push_back('-');
     appendPadded(out, c.day, 2);
-    return out;
 }
 
-std::string formatDateTime(std::int64_t seconds) {
+void appendDateTime(std::string& out, std::int64_t seconds) {
     const std::int64_t days = floorDiv(seconds, 86400);
     const std::int64_t rest = seconds - days * 86400;
-    std::string out = formatDate(days);
+    appendDate(out, days);
     out.push_back('T');
     appendPadded(out, rest / 3600, 2);
     out.push_back(':');
@@ -215,6 +250,17 @@ std::string formatDateTime(std::int64_t seconds) {
     out.push_back(':');
     appendPadded(out, rest % 60, 2);
     out.push_back('Z');
+}
+
+std::string formatDate(std::int64_t days) {
+    std::string out;
+    appendDate(out, days);
+    return out;
+}
+
+std::string formatDateTime(std::int64_t seconds) {
+    std::string out;
+    appendDateTime(out, seconds);
     return out;
 }
 

@@ -44,10 +44,12 @@ using common::percentDecode;
 
 // Seconds since 1970-01-01T00:00:00Z <-> "YYYY-MM-DDTHH:MM:SSZ".
 std::string formatDateTime(std::int64_t seconds);
+void appendDateTime(std::string& out, std::int64_t seconds);
 // Accepts YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]; no zone means UTC; fractions are dropped.
 std::optional<std::int64_t> parseDateTime(std::string_view text);
 // Days since 1970-01-01 <-> "YYYY-MM-DD".
 std::string formatDate(std::int64_t days);
+void appendDate(std::string& out, std::int64_t days);
 std::optional<std::int64_t> parseDate(std::string_view text);
 std::int64_t daysFromCivil(int year, unsigned month, unsigned day);
 // "M/D/YYYY h:mm AM" and "M/D/YYYY", the formatted values of a US-English user in UTC.
