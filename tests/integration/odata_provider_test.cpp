@@ -331,6 +331,37 @@ TEST_F(ODataProviderTest, UpdatesAndDeletesReportMissingRecords) {
     ASSERT_EQ(stored.size(), 2u);
 }
 
+TEST_F(ODataProviderTest, UpdatesPatchOnlyTheChangedColumns) {
+    DynamicsOptions options;
+    options.accounts = 2;
+    start(options);
+    auto provider = open(settings("accounts?$select=accountid,name,accountnumber"));
+    const auto rows = readAll(*provider, 0);
+    ASSERT_EQ(rows.size(), 2u);
+    const Schema& schema = provider->describe();
+    const std::size_t id = schema.indexOf("accountid").value();
+    const std::size_t number = schema.indexOf("accountnumber").value();
+    WriteBatch batch;
+    batch.columns = {"name", "accountnumber"};
+    WriteItem update;
+    update.kind = WriteKind::Update;
+    update.key = {rows[0].values[id]};
+    // The account number is stale here; only the name changed, so only the name is sent.
+    update.values = {Value("renamed"), Value("STALE-NUMBER")};
+    update.changed = {true, false};
+    batch.items = {update};
+    const auto outcomes = provider->write(batch);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_TRUE(outcomes[0].ok) << outcomes[0].error;
+    const auto stored = DynamicsWebApi(*m_service)
+                            .all("accounts?$select=name,accountnumber&$filter=accountid eq " +
+                                 rows[0].values[id].asGuid().text);
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].at("name"), "renamed");
+    EXPECT_EQ(stored[0].value("accountnumber", json()),
+              rows[0].values[number].isNull() ? json() : json(rows[0].values[number].asString()));
+}
+
 TEST_F(ODataProviderTest, ReplicationKeyNeverDuplicatesAfterACrash) {
     DynamicsOptions options;
     options.accounts = 0;

@@ -1043,6 +1043,11 @@ std::vector<WriteOutcome> ODataProvider::doWrite(const WriteBatch& batch) {
                     (item.kind == WriteKind::Update && column.key)) {
                     continue;
                 }
+                // PATCH only what changed: the service's audit history and plug-ins then see
+                // the real change, not every mapped column.
+                if (item.kind == WriteKind::Update && !item.changed.empty() && !item.changed[c]) {
+                    continue;
+                }
                 if (value.isNull() && column.csdlRequired && !column.key) {
                     job.outcome =
                         net::writeFailure(ErrorCode::ConstraintViolation,
