@@ -357,6 +357,22 @@ std::string jsonString(const std::string& text) {
     return out + "\"";
 }
 
+std::optional<std::int64_t> epochSeconds(const std::string& text) {
+    int year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    if (std::sscanf(text.c_str(), "%d-%u-%uT%d:%d:%d", &year, &month, &day, &hour, &minute,
+                    &second) != 6) {
+        return std::nullopt;
+    }
+    const std::chrono::sys_days date{std::chrono::year{year} / std::chrono::month{month} /
+                                     std::chrono::day{day}};
+    return date.time_since_epoch().count() * 86'400LL + hour * 3600 + minute * 60 + second;
+}
+
 // --- arguments and environment -----------------------------------------------------------------
 
 bool ArgumentReader::next() {

@@ -124,6 +124,8 @@ double perSecond(std::int64_t count, double seconds);
 std::string fourDecimals(std::int64_t tenThousandths);
 // A JSON string literal with quotes, backslashes and control characters escaped.
 std::string jsonString(const std::string& text);
+// Seconds since 1970 of "2024-01-02T03:04:05Z" (fractions ignored); nullopt when not a date.
+std::optional<std::int64_t> epochSeconds(const std::string& text);
 
 // --- arguments and environment -----------------------------------------------------------------
 

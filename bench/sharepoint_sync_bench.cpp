@@ -47,7 +47,8 @@ using nlohmann::json;
 
 constexpr const char* kUsage =
     "usage: ferry_bench_sharepoint [--accounts N] [--steps LIST] [--latency-ms L]\n"
-    "                              [--page-size N] [--sp-batch N] [--batch-size N]\n"
+    "                              [--page-size N] [--sp-batch N] [--sp-concurrency N]\n"
+    "                              [--batch-size N]\n"
     "                              [--emulators DIR] [--work-dir DIR] [--json] [--keep]\n"
     "  --accounts N      accounts the Dynamics emulator generates (default 100000; --rows is the\n"
     "                    same)\n"
@@ -56,8 +57,10 @@ constexpr const char* kUsage =
     "  --page-size N     the OData connection's MaxPageSize (default 5000)\n"
     "  --sp-batch N      the SharePoint connection's BatchSize: operations per $batch (default\n"
     "                    100, SharePoint's practical limit)\n"
+    "  --sp-concurrency N the SharePoint connection's Concurrency: $batch requests in flight\n"
+    "                    (default 4)\n"
     "  --batch-size N    the document's batchSize (default 1000; the engine caps it by both\n"
-    "                    sides' maximum, the SharePoint side's BatchSize)\n"
+    "                    sides' maximum, the SharePoint side's BatchSize x Concurrency)\n"
     "  --emulators DIR   folder of ferry-dynamics-emulator and ferry-sharepoint-emulator\n"
     "                    (default: this program's folder)\n"
     "  --work-dir DIR    state store and scratch files (default: a fresh temporary directory)\n"
@@ -70,10 +73,8 @@ constexpr const char* kClientId = "ferry-test-client";
 constexpr const char* kCrmTenant = "00000000-0000-0000-0000-0000000c0a57";
 constexpr const char* kSpTenant = "00000000-0000-0000-0000-00000000c0a5";
 constexpr const char* kList = "Accounts";
-// The OData provider keeps one page request in flight; the SharePoint provider sends one $batch
-// request at a time.
+// The OData provider keeps one page request in flight (a tracked read is one chain of pages).
 constexpr int kReadConcurrency = 1;
-constexpr int kWriteConcurrency = 1;
 
 struct BenchConfig : CommonOptions {
     std::int64_t accounts = 100'000;
@@ -81,6 +82,7 @@ struct BenchConfig : CommonOptions {
     int latencyMs = 100;
     std::int64_t pageSize = 5000;
     std::int64_t spBatch = 100;
+    std::int64_t spConcurrency = 4;
     std::size_t batchSize = 1000;
     fs::path emulators;
 
@@ -134,23 +136,6 @@ json listDefinition(const std::vector<ColumnSpec>& columns) {
         fields.push_back(field);
     }
     return {{"title", kList}, {"fields", fields}};
-}
-
-// Seconds since 1970 of "2024-01-02T03:04:05Z" (fractions ignored).
-std::optional<std::int64_t> epochSeconds(const std::string& text) {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    if (std::sscanf(text.c_str(), "%d-%u-%uT%d:%d:%d", &year, &month, &day, &hour, &minute,
-                    &second) != 6) {
-        return std::nullopt;
-    }
-    const std::chrono::sys_days date{std::chrono::year{year} / std::chrono::month{month} /
-                                     std::chrono::day{day}};
-    return date.time_since_epoch().count() * 86'400LL + hour * 3600 + minute * 60 + second;
 }
 
 // A value as a number for the column sums (text: UTF-8 bytes); nullopt for null. SharePoint
@@ -482,6 +467,7 @@ ferry::ConnectionDocument Bench::document(const std::string& id) const {
                      "/AllItems.aspx;Authentication=Microsoft_Modern;User=" + kUser +
                      ";TokenEndpoint=" + m_spRoot + "/" + kSpTenant +
                      "/oauth2/v2.0/token;BatchSize=" + std::to_string(m_config.spBatch) +
+                     ";Concurrency=" + std::to_string(m_config.spConcurrency) +
                      ";PageSize=" + std::to_string(m_config.pageSize) + ";",
                  "",
                  {"ID"},
@@ -525,7 +511,7 @@ StepFigures Bench::step(const std::string& id, const std::string& label, int lat
         figures.readBound =
             static_cast<double>(m_config.pageSize * kReadConcurrency) * 1000.0 / latencyMs;
         figures.writeBound =
-            static_cast<double>(m_config.spBatch * kWriteConcurrency) * 1000.0 / latencyMs;
+            static_cast<double>(m_config.spBatch * m_config.spConcurrency) * 1000.0 / latencyMs;
     }
     figures.readMeasured =
         perSecond(figures.run.left.rowsRead, nsToSeconds(figures.run.left.readNs));
@@ -617,7 +603,7 @@ void Bench::printStep(const StepFigures& figures) const {
             "latency bound", figures.latencyMs, 100.0 * figures.readMeasured / figures.readBound,
             withThousands(figures.readBound).c_str(), kReadConcurrency,
             100.0 * figures.writeMeasured / figures.writeBound,
-            withThousands(figures.writeBound).c_str(), kWriteConcurrency);
+            withThousands(figures.writeBound).c_str(), static_cast<int>(m_config.spConcurrency));
     }
 }
 
@@ -745,6 +731,8 @@ BenchConfig parseArguments(int argc, char** argv) {
             config.pageSize = args.number();
         } else if (arg == "--sp-batch") {
             config.spBatch = args.number();
+        } else if (arg == "--sp-concurrency") {
+            config.spConcurrency = std::clamp<std::int64_t>(args.number(), 1, 16);
         } else if (arg == "--batch-size") {
             config.batchSize = static_cast<std::size_t>(std::max<std::int64_t>(args.number(), 0));
         } else if (arg == "--emulators") {

@@ -577,6 +577,168 @@ TEST_F(SharePointProviderTest, ThrottlingAndFaultsStillGiveCompleteResults) {
         << "the test must have met throttling or faults";
 }
 
+// The item each outcome's ID names, by title: outcomes must follow the items, whatever order
+// the parallel $batch requests were served in.
+std::map<std::int64_t, std::string> titlesById(const SharePointEmulator& service) {
+    std::map<std::int64_t, std::string> titles;
+    for (const auto& item : service.items("Accounts")) {
+        titles[item["ID"].get<std::int64_t>()] = item["Title"].get<std::string>();
+    }
+    return titles;
+}
+
+// Concurrency=N sends up to N $batch requests at once (the engine's batches grow to
+// BatchSize × N); Concurrency=1 sends one at a time. The latency keeps each request open long
+// enough for its neighbours to arrive while it is served.
+TEST_F(SharePointProviderTest, ConcurrencySendsSeveralBatchRequestsAtOnce) {
+    m_service->setLatency(150);
+    WriteBatch batch;
+    batch.columns = {"Title"};
+    for (int i = 0; i < 80; ++i) {
+        batch.items.push_back(insertItem({Value("Item " + std::to_string(i))}));
+    }
+
+    auto serial = open(accounts("BatchSize=10;Concurrency=1"));
+    EXPECT_EQ(serial->capabilities().maxBatchSize, 10u);
+    auto before = m_service->stats().batches;
+    for (const auto& outcome : serial->write(batch)) {
+        ASSERT_TRUE(outcome.ok) << outcome.error;
+    }
+    EXPECT_EQ(m_service->stats().batches - before, 8u);
+    EXPECT_EQ(m_service->stats().maxConcurrentRequests, 1u) << "one request at a time";
+
+    auto parallel = open(accounts("BatchSize=10;Concurrency=4"));
+    EXPECT_EQ(parallel->capabilities().maxBatchSize, 40u) << "BatchSize × Concurrency";
+    before = m_service->stats().batches;
+    const auto outcomes = parallel->write(batch);
+    m_service->setLatency(0);
+    EXPECT_EQ(m_service->stats().batches - before, 8u) << "80 items in $batch requests of 10";
+    EXPECT_GE(m_service->stats().maxConcurrentRequests, 2u) << "several requests in flight";
+    EXPECT_LE(m_service->stats().maxConcurrentRequests, 4u) << "never more than Concurrency";
+    const auto titles = titlesById(*m_service);
+    ASSERT_EQ(titles.size(), 160u);
+    ASSERT_EQ(outcomes.size(), 80u);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        ASSERT_TRUE(outcomes[i].ok) << outcomes[i].error;
+        EXPECT_EQ(titles.at(outcomes[i].key.at(0).asInt()), "Item " + std::to_string(i));
+    }
+    EXPECT_EQ(open(accounts())->capabilities().maxBatchSize, 400u) << "defaults: 100 × 4";
+    for (const char* bad : {"Concurrency=0", "Concurrency=17", "Concurrency=many"}) {
+        EXPECT_FALSE(open(accounts(bad))->capabilities().writable) << bad;
+    }
+}
+
+// Parallel $batch requests with whole requests throttled (429) or failed (503), single operations
+// answered 503 inside their batch, refused items and an expired form digest: every item still
+// gets its own outcome, in order, and none is written twice.
+TEST_F(SharePointProviderTest, ParallelBatchesKeepOutcomesPerItemUnderThrottlingAndFaults) {
+    std::vector<json> seed;
+    for (int i = 0; i < 40; ++i) {
+        seed.push_back({{"Title", "Old " + std::to_string(i)}});
+    }
+    m_service->addItems("Accounts", seed);
+    const auto oldIds = titlesById(*m_service);
+    auto provider = open(accounts("BatchSize=7;Concurrency=4"));
+    provider->describe();
+
+    // Inserts (every 10th too long for its column), updates of existing and missing items, and
+    // deletes, interleaved.
+    WriteBatch batch;
+    batch.columns = {"Title", "Account_x0020_Number"};
+    std::vector<std::string> expected;  // per item: "insert <title>", "fail", "update", "delete"
+    auto oldId = oldIds.begin();
+    for (int i = 0; i < 120; ++i) {
+        if (i % 4 == 1 && oldId != oldIds.end()) {
+            batch.items.push_back(
+                updateItem(oldId->first, {Value("Updated " + std::to_string(i)), Value("U")}));
+            expected.emplace_back("update");
+            ++oldId;
+        } else if (i % 4 == 3 && oldId != oldIds.end()) {
+            batch.items.push_back(deleteItem(oldId->first));
+            expected.emplace_back("delete");
+            ++oldId;
+        } else if (i % 10 == 0) {
+            batch.items.push_back(
+                insertItem({Value("Bad " + std::to_string(i)), Value(std::string(21, 'x'))}));
+            expected.emplace_back("fail");
+        } else {
+            const std::string title = "New " + std::to_string(i);
+            batch.items.push_back(insertItem({Value(title), Value("N")}));
+            expected.push_back("insert " + title);
+        }
+    }
+    batch.items.push_back(updateItem(999999, {Value("ghost"), Value("G")}));
+    expected.emplace_back("missing");
+
+    m_service->setThrottle(4, 1, 1);  // 4 requests a second, then 429 with Retry-After: 1
+    m_service->setFaults(0.1, 0);
+    m_service->setBatchPartFaults(9);  // every 9th operation inside a batch: 503
+    const auto outcomes = provider->write(batch);
+    m_service->setFaults(0, 0);
+    m_service->setThrottle(0, 60, 1);
+    m_service->setBatchPartFaults(0);
+    EXPECT_GT(m_service->stats().throttled + m_service->stats().faults, 0u)
+        << "the test must have met whole requests throttled or failed";
+
+    const auto titles = titlesById(*m_service);
+    ASSERT_EQ(outcomes.size(), expected.size());
+    std::size_t inserted = 0;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const WriteOutcome& outcome = outcomes[i];
+        if (expected[i] == "fail") {
+            EXPECT_FALSE(outcome.ok) << i;
+            EXPECT_EQ(outcome.errorCode, ErrorCode::ValueTooLong) << i << ": " << outcome.error;
+        } else if (expected[i] == "missing") {
+            EXPECT_FALSE(outcome.ok) << i;
+            EXPECT_NE(outcome.error.find("no longer exists"), std::string::npos) << outcome.error;
+        } else if (expected[i] == "update") {
+            ASSERT_TRUE(outcome.ok) << i << ": " << outcome.error;
+            EXPECT_EQ(titles.at(batch.items[i].key[0].asInt()), "Updated " + std::to_string(i));
+        } else if (expected[i] == "delete") {
+            ASSERT_TRUE(outcome.ok) << i << ": " << outcome.error;
+            EXPECT_EQ(titles.count(batch.items[i].key[0].asInt()), 0u) << i;
+        } else {
+            ASSERT_TRUE(outcome.ok) << i << ": " << outcome.error;
+            EXPECT_EQ("insert " + titles.at(outcome.key.at(0).asInt()), expected[i]) << i;
+            ++inserted;
+        }
+    }
+    EXPECT_EQ(titles.size(), 40u - 20u + inserted) << "no item twice, none lost";
+
+    // The form digest expires between writes (no Bearer token: the digest is what counts): the
+    // refused requests are sent again once with a fresh digest.
+    SharePointOptions noAuth;
+    noAuth.requireAuth = false;
+    SharePointEmulator site(noAuth);
+    site.start();
+    site.createList(accountsList());
+    ProviderSettings plain;
+    plain.connectionString = ConnectionString::parse(
+        "URL=" + site.siteUrl() + "/Lists/Accounts;Authentication=none;BatchSize=5;Concurrency=3");
+    auto writer = open(plain);
+    WriteBatch first;
+    first.columns = {"Title"};
+    first.items.push_back(insertItem({Value("Before")}));
+    ASSERT_TRUE(writer->write(first).at(0).ok);
+    site.expireFormDigests();
+    WriteBatch second;
+    second.columns = {"Title"};
+    for (int i = 0; i < 15; ++i) {
+        second.items.push_back(insertItem({Value("After " + std::to_string(i))}));
+    }
+    const auto afterExpiry = writer->write(second);
+    ASSERT_EQ(afterExpiry.size(), 15u);
+    std::map<std::int64_t, std::string> siteTitles;
+    for (const auto& item : site.items("Accounts")) {
+        siteTitles[item["ID"].get<std::int64_t>()] = item["Title"].get<std::string>();
+    }
+    EXPECT_EQ(siteTitles.size(), 16u);
+    for (std::size_t i = 0; i < afterExpiry.size(); ++i) {
+        ASSERT_TRUE(afterExpiry[i].ok) << afterExpiry[i].error;
+        EXPECT_EQ(siteTitles.at(afterExpiry[i].key.at(0).asInt()), "After " + std::to_string(i));
+    }
+}
+
 TEST_F(SharePointProviderTest, VerifyDiagnosesCredentialsListsAndHosts) {
     EXPECT_NO_THROW(open(accounts())->verify());
     EXPECT_NO_THROW(open(settings(m_service->siteUrl() + "/Lists/Accounts"))->verify());

@@ -99,6 +99,14 @@ std::vector<ConnectionKey> connectionKeys() {
                     false,
                     {},
                     {}});
+    keys.push_back({"Concurrency",
+                    "$batch requests in flight at once (default 4, at most 16). Each write "
+                    "round holds up to BatchSize × Concurrency items; lower it when SharePoint "
+                    "throttles (HTTP 429/503).",
+                    false,
+                    false,
+                    {},
+                    {}});
     keys.push_back({"OriginField",
                     "The internal name of a hidden text field where Ferry notes which source "
                     "record each item it inserts came from, so that a run interrupted after "
@@ -165,6 +173,7 @@ ConnectionSettings parseConnectionSettings(const ConnectionString& cs) {
     }
     settings.pageSize = positiveNumberKey(cs, "PageSize", 5000, 5000);
     settings.batchSize = positiveNumberKey(cs, "BatchSize", 100, 100);
+    settings.concurrency = positiveNumberKey(cs, "Concurrency", 4, 16);
     settings.timeout = std::chrono::seconds(positiveNumberKey(cs, "Timeout", 120, 86400));
     settings.verifyTls = net::booleanKey(cs, "VerifyTls", true);
     settings.originField = cs.getOr("OriginField", "FerryOrigin");
@@ -197,7 +206,8 @@ net::AuthSettings authSettings(const ConnectionSettings& settings, const std::st
 namespace {
 
 net::HttpClientOptions clientOptions(const ConnectionSettings& settings) {
-    net::HttpClientOptions options = net::clientOptionsOf(settings, 4);
+    net::HttpClientOptions options =
+        net::clientOptionsOf(settings, static_cast<int>(settings.concurrency));
     // Decorated traffic is prioritised over undecorated traffic when SharePoint throttles.
     options.userAgent = "NONISV|Ferry|Ferry/0.1";
     return options;

@@ -19,6 +19,7 @@ struct ConnectionSettings : net::ServiceSettings {
     std::string certificateFile;  // PEM with the certificate and its private key (app-only)
     std::size_t pageSize = 5000;  // $top per page; SharePoint's maximum
     std::size_t batchSize = 100;  // operations per $batch; SharePoint's practical limit
+    std::size_t concurrency = 4;  // $batch requests in flight at once
     // Internal name of the hidden field that keeps each inserted item's origin; empty when
     // OriginField=none.
     std::string originField = "FerryOrigin";

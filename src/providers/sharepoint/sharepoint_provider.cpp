@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -203,10 +204,13 @@ ProviderCapabilities SharePointProvider::capabilities() const {
     ProviderCapabilities capabilities;
     capabilities.supportsTransactions = false;
     if (m_connectionSettings) {
-        capabilities.maxBatchSize = m_connectionSettings->batchSize;
+        // One engine batch fills every $batch request in flight.
+        capabilities.maxBatchSize =
+            m_connectionSettings->batchSize * m_connectionSettings->concurrency;
         capabilities.defaultPageSize = m_connectionSettings->pageSize;
     } else {
-        capabilities.maxBatchSize = 100;
+        capabilities.maxBatchSize =
+            ConnectionSettings{}.batchSize * ConnectionSettings{}.concurrency;
     }
     capabilities.supportsChangeTracking = m_keyIsId && !m_settingsError && !m_selectError;
     capabilities.recordsOrigin = m_connectionSettings && !m_connectionSettings->originField.empty();
@@ -848,8 +852,10 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
             }
             wait(delay);
         }
+        // $batch requests of at most BatchSize operations, with bodies under SharePoint's ~1 MB
+        // batch limit.
+        std::vector<std::pair<std::size_t, std::size_t>> groups;  // [first, last) of `open`
         for (std::size_t first = 0, last = 0; first < open.size(); first = last) {
-            // At most BatchSize operations, and bodies under SharePoint's ~1 MB batch limit.
             std::size_t bytes = 0;
             last = first;
             while (last < open.size() && last - first < settings.batchSize &&
@@ -857,64 +863,98 @@ void SharePointProvider::sendJobs(std::vector<WriteJob>& jobs) {
                 bytes += open[last]->body.size() + 512;  // the part's headers
                 ++last;
             }
-            std::vector<net::BatchPart> parts;
-            for (std::size_t i = first; i < last; ++i) {
-                const WriteJob& job = *open[i];
-                net::BatchPart part;
-                part.headers = {{"Accept", std::string(kJsonType)}};
-                if (job.kind == WriteKind::Insert) {
-                    part.method = "POST";
-                    part.url = itemsBase;
-                } else {
-                    // Inside a batch, X-HTTP-Method becomes the part's verb.
-                    part.method = job.kind == WriteKind::Update ? "MERGE" : "DELETE";
-                    part.url = itemsBase + "(" + std::to_string(job.id) + ")";
-                    part.headers.emplace_back("IF-MATCH", "*");
+            groups.emplace_back(first, last);
+        }
+        // Up to Concurrency requests in flight at once; their answers are read in order.
+        for (std::size_t g0 = 0; g0 < groups.size(); g0 += settings.concurrency) {
+            const std::size_t g1 = std::min(groups.size(), g0 + settings.concurrency);
+            std::vector<net::HttpRequest> requests;
+            for (std::size_t g = g0; g < g1; ++g) {
+                std::vector<net::BatchPart> parts;
+                for (std::size_t i = groups[g].first; i < groups[g].second; ++i) {
+                    const WriteJob& job = *open[i];
+                    net::BatchPart part;
+                    part.headers = {{"Accept", std::string(kJsonType)}};
+                    if (job.kind == WriteKind::Insert) {
+                        part.method = "POST";
+                        part.url = itemsBase;
+                    } else {
+                        // Inside a batch, X-HTTP-Method becomes the part's verb.
+                        part.method = job.kind == WriteKind::Update ? "MERGE" : "DELETE";
+                        part.url = itemsBase + "(" + std::to_string(job.id) + ")";
+                        part.headers.emplace_back("IF-MATCH", "*");
+                    }
+                    if (job.kind != WriteKind::Delete) {
+                        part.headers.emplace_back("Content-Type", std::string(kJsonType));
+                        part.body = job.body;
+                    }
+                    parts.push_back(std::move(part));
                 }
-                if (job.kind != WriteKind::Delete) {
-                    part.headers.emplace_back("Content-Type", std::string(kJsonType));
-                    part.body = job.body;
-                }
-                parts.push_back(std::move(part));
-            }
-            const std::string id = std::to_string(round) + "_" + std::to_string(first);
-            const std::string boundary = "batch_ferry_" + id;
-            net::BatchWriteOptions options;
-            options.changesetBoundary = "changeset_ferry_" + id;
-            options.defaultContentType = std::string(kJsonType);
-            net::HttpResponse response;
-            for (int digestTry = 0; digestTry < 2; ++digestTry) {
+                const std::string id = std::to_string(round) + "_" + std::to_string(g);
+                const std::string boundary = "batch_ferry_" + id;
+                net::BatchWriteOptions options;
+                options.changesetBoundary = "changeset_ferry_" + id;
+                options.defaultContentType = std::string(kJsonType);
                 net::HttpRequest request;
                 request.method = "POST";
                 request.url = batchUrl;
                 request.headers = {{"Content-Type", net::batchContentType(boundary)},
-                                   {"X-RequestDigest", connection().formDigest(digestTry > 0)}};
+                                   {"X-RequestDigest", connection().formDigest()}};
                 request.body = net::writeBatchBody(parts, boundary, options);
-                response = connection().send(std::move(request));
-                // An expired digest: renew it once and send again.
-                if (!(response.status == 403 &&
-                      net::containsIgnoreCase(response.body, "-2130575252"))) {
-                    break;
+                requests.push_back(std::move(request));
+            }
+            std::vector<net::HttpResponse> responses = connection().sendAll(requests);
+            // An expired digest: renew it once and send those requests again.
+            const auto expired = [](const net::HttpResponse& response) {
+                return response.status == 403 &&
+                       net::containsIgnoreCase(response.body, "-2130575252");
+            };
+            std::vector<std::size_t> refused;
+            for (std::size_t r = 0; r < responses.size(); ++r) {
+                if (expired(responses[r])) {
+                    refused.push_back(r);
                 }
             }
-            const std::string type = response.header("Content-Type");
-            if (type.find("multipart/") == std::string::npos) {
-                if (response.status == 401 || response.status == 403) {
-                    throw readError("the list '" + listTitle + "'", response.status, response.body);
+            if (!refused.empty()) {
+                const std::string digest = connection().formDigest(true);
+                std::vector<net::HttpRequest> again;
+                for (const std::size_t r : refused) {
+                    for (auto& [name, value] : requests[r].headers) {
+                        if (name == "X-RequestDigest") {
+                            value = digest;
+                        }
+                    }
+                    again.push_back(requests[r]);
                 }
-                throw Error(ErrorCode::ConnectionFailed,
-                            "SharePoint did not accept the changes to the list '" + listTitle +
-                                "' (HTTP " + std::to_string(response.status) + ")",
-                            redact(serviceMessage(response.status, response.body)),
-                            "try again later", response.status == 429 || response.status >= 500);
+                std::vector<net::HttpResponse> answers = connection().sendAll(std::move(again));
+                for (std::size_t k = 0; k < refused.size(); ++k) {
+                    responses[refused[k]] = std::move(answers[k]);
+                }
             }
-            const auto results = net::readBatchResponse(type, response.body);
-            for (std::size_t r = 0; r < results.size() && first + r < last; ++r) {
-                WriteJob& job = *open[first + r];
-                interpret(job, results[r].status, results[r].body);
-                if (!job.outcome) {
-                    job.retryAnswer.status = results[r].status;
-                    job.retryAnswer.headers = results[r].headers;
+            for (std::size_t g = g0; g < g1; ++g) {
+                const net::HttpResponse& response = responses[g - g0];
+                const auto [first, last] = groups[g];
+                const std::string type = response.header("Content-Type");
+                if (type.find("multipart/") == std::string::npos) {
+                    if (response.status == 401 || response.status == 403) {
+                        throw readError("the list '" + listTitle + "'", response.status,
+                                        response.body);
+                    }
+                    throw Error(ErrorCode::ConnectionFailed,
+                                "SharePoint did not accept the changes to the list '" + listTitle +
+                                    "' (HTTP " + std::to_string(response.status) + ")",
+                                redact(serviceMessage(response.status, response.body)),
+                                "try again later",
+                                response.status == 429 || response.status >= 500);
+                }
+                const auto results = net::readBatchResponse(type, response.body);
+                for (std::size_t r = 0; r < results.size() && first + r < last; ++r) {
+                    WriteJob& job = *open[first + r];
+                    interpret(job, results[r].status, results[r].body);
+                    if (!job.outcome) {
+                        job.retryAnswer.status = results[r].status;
+                        job.retryAnswer.headers = results[r].headers;
+                    }
                 }
             }
         }

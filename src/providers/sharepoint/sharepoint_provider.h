@@ -33,10 +33,11 @@ public:
 
     // writable=false with whyNotWritable when the connection string or select is invalid;
     // supportsChangeTracking when the key is the list's own ID (deleted items are reported by
-    // ID only); maxBatchSize = BatchSize, defaultPageSize = PageSize; recordsOrigin unless
-    // OriginField=none (inserts fill the hidden origin field, created on the first insert; when
-    // SharePoint refuses to create it, a warning is logged and items go without origins);
-    // canCreateEntity when the connection string is valid.
+    // ID only); maxBatchSize = BatchSize × Concurrency (one engine batch fills every $batch request
+    // in flight), defaultPageSize = PageSize; recordsOrigin unless OriginField=none (inserts fill
+    // the hidden origin field, created on the first insert; when SharePoint refuses to create it, a
+    // warning is logged and items go without origins); canCreateEntity when the connection string
+    // is valid.
     ProviderCapabilities capabilities() const override;
 
 private:

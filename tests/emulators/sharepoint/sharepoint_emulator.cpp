@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -91,6 +92,7 @@ public:
         s.throttled = m_throttled;
         s.faults = m_faults;
         s.tokensIssued = m_tokensIssued;
+        s.maxConcurrentRequests = m_maxInFlight;
         return s;
     }
 
@@ -193,6 +195,15 @@ private:
             request.headers.emplace_back(name, value);
         request.body = req.body;
         request.siteUrl = "http://" + host + current.site;
+        // How many requests are in flight at once, for the stats (the latency counts).
+        const std::uint64_t inFlight = ++m_inFlight;
+        std::uint64_t most = m_maxInFlight.load();
+        while (inFlight > most && !m_maxInFlight.compare_exchange_weak(most, inFlight)) {
+        }
+        struct Leave {
+            std::atomic<std::uint64_t>& count;
+            ~Leave() { --count; }
+        } leave{m_inFlight};
         data(request, res, current, "http://" + host);
     }
 
@@ -389,7 +400,10 @@ private:
             const nlohmann::json body = common::controlBody(req.body);
             const SharePointOptions current = options();
             if (what == "stats" && req.method == "GET") {
-                setJson(res, 200, common::statsJson(stats()));
+                const SharePointStats counters = stats();
+                nlohmann::json answer = nlohmann::json::parse(common::statsJson(counters));
+                answer["maxConcurrentRequests"] = counters.maxConcurrentRequests;
+                setJson(res, 200, answer.dump());
             } else if (what == "faults" && req.method == "POST") {
                 setFaults(body.value("rate503", current.fault503Rate),
                           body.value("rateDrop", current.faultDropRate));
@@ -447,6 +461,7 @@ private:
     std::unordered_map<int, std::deque<Clock::time_point>> m_load;
     std::uint64_t m_tokenRandom = 0, m_faultRandom = 0;
     std::atomic<std::uint64_t> m_requests{0}, m_throttled{0}, m_faults{0}, m_tokensIssued{0};
+    std::atomic<std::uint64_t> m_inFlight{0}, m_maxInFlight{0};
 
     common::HttpHost m_host;
 };
@@ -457,6 +472,12 @@ SharePointEmulator::~SharePointEmulator() = default;
 
 void SharePointEmulator::start(int port) {
     m_impl->start(port);
+}
+void SharePointEmulator::setBatchPartFaults(int every) {
+    m_impl->service().setBatchPartFaults(every);
+}
+void SharePointEmulator::expireFormDigests() {
+    m_impl->service().expireDigests();
 }
 void SharePointEmulator::stop() {
     m_impl->stop();

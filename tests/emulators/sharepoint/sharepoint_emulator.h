@@ -76,6 +76,9 @@ struct SharePointOptions {
 struct SharePointStats {
     std::uint64_t requests = 0, reads = 0, writes = 0, batches = 0, throttled = 0, faults = 0,
                   tokensIssued = 0;
+    // The most /_api requests served at the same time (latency included): how many a client
+    // had in flight at once.
+    std::uint64_t maxConcurrentRequests = 0;
 };
 
 // The emulator. Not copyable; every public method is thread-safe.
@@ -102,8 +105,14 @@ public:
     void setFaults(double rate503, double rateDrop);
     void setThrottle(int requestsPerWindow, int windowSeconds, int retryAfterSeconds);
     void setLatency(int ms);
+    // Every `every`-th operation inside a $batch request answers 503 with Retry-After: 1, while
+    // the batch itself and its other operations succeed (0: none, the default).
+    void setBatchPartFaults(int every);
     void setBlocked(bool blocked);
     void revokeTokens();  // every issued access token expires: the next request gets 401
+    // Every form digest handed out expires: the next write carrying one (without a Bearer token)
+    // gets 403 -2130575252 "The security validation for this page is invalid…".
+    void expireFormDigests();
     void setSchemaLocked(bool locked);  // see SharePointOptions::schemaLocked
 
     // Creates an empty list. Throws std::invalid_argument when a list with that title (any

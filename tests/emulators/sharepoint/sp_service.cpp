@@ -498,6 +498,11 @@ std::string SharePointService::newDigest() {
     return digest;
 }
 
+void SharePointService::expireDigests() {
+    std::lock_guard lock(m_digestMutex);
+    m_digests.clear();
+}
+
 bool SharePointService::digestValid(const std::string& digest) {
     std::lock_guard lock(m_digestMutex);
     const auto it = m_digests.find(digest);
@@ -581,8 +586,14 @@ ServiceResponse SharePointService::batch(const ServiceRequest& request) {
         if (inner.header("Accept").empty())
             inner.headers.emplace_back("Accept", "application/json;odata=minimalmetadata");
         ServiceResponse response;
-        // Same-site absolute URLs only (case-sensitive), as SharePoint requires.
-        if (part.url.rfind(apiPrefix, 0) != 0) {
+        const int faultEvery = m_partFaultEvery;
+        // An injected fault; then same-site absolute URLs only (case-sensitive), as SharePoint
+        // requires.
+        if (faultEvery > 0 && ++m_parts % static_cast<std::uint64_t>(faultEvery) == 0) {
+            response = errorFor(inner, 503, "-1, Microsoft.SharePoint.SPException",
+                                "The server is busy. Retry later.");
+            response.headers.emplace_back("Retry-After", "1");
+        } else if (part.url.rfind(apiPrefix, 0) != 0) {
             response = errorFor(inner, 400, kInvalidClientQuery,
                                 "The URL '" + part.url +
                                     "' of a batch operation must be an absolute URL below '" +

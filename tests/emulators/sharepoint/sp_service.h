@@ -58,6 +58,9 @@ public:
     std::uint64_t writes() const { return m_writes; }
     std::uint64_t batches() const { return m_batches; }
     void setSchemaLocked(bool locked) { m_schemaLocked = locked; }
+    void expireDigests();  // every digest handed out so far is no longer valid
+    // Every `every`-th operation inside a $batch answers 503 with Retry-After: 1 (0: none).
+    void setBatchPartFaults(int every) { m_partFaultEvery = every; }
 
 private:
     struct Context;
@@ -108,6 +111,8 @@ private:
     std::map<std::string, std::int64_t> m_digests;  // digest -> expiry (Unix seconds)
     std::atomic<std::uint64_t> m_reads{0}, m_writes{0}, m_batches{0};
     std::atomic<bool> m_schemaLocked{false};
+    std::atomic<int> m_partFaultEvery{0};
+    std::atomic<std::uint64_t> m_parts{0};  // operations seen inside $batch requests
 };
 
 // Builds the predefined "Accounts" list definition (Text, Number, Currency, Choice, DateTime,
