@@ -32,8 +32,8 @@ struct MemoryTable {
     bool keyedRead = false;  // readKeys() is offered
     std::size_t keyedReads = 0;
     std::size_t keysAskedFor = 0;
-    std::size_t plainReads = 0;  // read() calls
-    bool recordsOrigin = false;  // inserts keep WriteItem::origin, reads return it
+    std::size_t plainReads = 0;               // read() calls
+    bool recordsOrigin = false;               // inserts keep WriteItem::origin, reads return it
     std::vector<std::string> updatedColumns;  // columns the updates wrote (WriteItem::changed)
     // A crash stand-in: the write call with this number (1-based) applies its items, then
     // throws ConnectionFailed, so the engine never learns their outcomes. 0 = never.

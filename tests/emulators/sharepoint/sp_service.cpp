@@ -1255,6 +1255,21 @@ nlohmann::json writeBody(const ServiceRequest& request, const SpList& list) {
     return body;
 }
 
+// One item in the negotiated format: verbose {"d": item}, minimal with its metadata URL, or bare.
+ServiceResponse itemResponse(int status, JsonFormat format, const SpList& list, ojson json,
+                             const std::string& siteUrl) {
+    if (format == JsonFormat::Verbose)
+        return jsonResponse(status, format, ojson{{"d", std::move(json)}});
+    if (format == JsonFormat::Minimal) {
+        ojson out = {{"odata.metadata", siteUrl + "/_api/$metadata#SP.ListData." +
+                                            list.entityTypeName() + "Items/@Element"}};
+        for (auto& [key, value] : json.items())
+            out[key] = value;
+        return jsonResponse(status, format, out);
+    }
+    return jsonResponse(status, format, json);
+}
+
 }  // namespace
 
 ServiceResponse SharePointService::createItem(const ServiceRequest& request, JsonFormat format,
@@ -1262,19 +1277,8 @@ ServiceResponse SharePointService::createItem(const ServiceRequest& request, Jso
     const nlohmann::json body = writeBody(request, list);
     const SpItem& item = list.create(body, request.user, nowSeconds());
     ++m_writes;
-    ojson json = itemJson(list, item, format, request.siteUrl, nullptr);
-    ServiceResponse response;
-    if (format == JsonFormat::Verbose) {
-        response = jsonResponse(201, format, ojson{{"d", json}});
-    } else if (format == JsonFormat::Minimal) {
-        ojson out = {{"odata.metadata", request.siteUrl + "/_api/$metadata#SP.ListData." +
-                                            list.entityTypeName() + "Items/@Element"}};
-        for (auto& [key, value] : json.items())
-            out[key] = value;
-        response = jsonResponse(201, format, out);
-    } else {
-        response = jsonResponse(201, format, json);
-    }
+    ServiceResponse response = itemResponse(
+        201, format, list, itemJson(list, item, format, request.siteUrl, nullptr), request.siteUrl);
     response.headers.emplace_back("ETag", etag(item.version));
     response.headers.emplace_back("Location", request.siteUrl + "/_api/Web/Lists(guid'" +
                                                   list.id() + "')/Items(" +
@@ -1308,20 +1312,11 @@ ServiceResponse SharePointService::itemRequest(const ServiceRequest& request, Js
         std::optional<std::vector<std::string>> select;
         if (const auto text = findValue(request.query, "$select"))
             select = splitList(*text);
-        ojson json = itemJson(list, *item, format, request.siteUrl, select ? &*select : nullptr);
         ++m_reads;
-        ServiceResponse response;
-        if (format == JsonFormat::Verbose) {
-            response = jsonResponse(200, format, ojson{{"d", json}});
-        } else if (format == JsonFormat::Minimal) {
-            ojson out = {{"odata.metadata", request.siteUrl + "/_api/$metadata#SP.ListData." +
-                                                list.entityTypeName() + "Items/@Element"}};
-            for (auto& [key, value] : json.items())
-                out[key] = value;
-            response = jsonResponse(200, format, out);
-        } else {
-            response = jsonResponse(200, format, json);
-        }
+        ServiceResponse response = itemResponse(
+            200, format, list,
+            itemJson(list, *item, format, request.siteUrl, select ? &*select : nullptr),
+            request.siteUrl);
         response.headers.emplace_back("ETag", etag(item->version));
         return response;
     }
