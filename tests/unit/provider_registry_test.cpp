@@ -210,8 +210,8 @@ TEST(ProviderTest, WriteChecksOutcomeCountAndSkipsEmptyBatches) {
 
     WriteBatch batch;
     batch.columns = {"Name"};
-    batch.items.push_back(WriteItem{WriteKind::Insert, {}, {Value("a")}, {}});
-    batch.items.push_back(WriteItem{WriteKind::Delete, {Value(1)}, {}, {}});
+    batch.items.push_back(WriteItem{WriteKind::Insert, {}, {Value("a")}, {}, {}});
+    batch.items.push_back(WriteItem{WriteKind::Delete, {Value(1)}, {}, {}, {}});
     EXPECT_EQ(provider.write(batch).size(), 2U);
 
     provider.outcomeCount = 1;
@@ -228,7 +228,7 @@ TEST(ProviderTest, WriteRejectsItemsWithTheWrongNumberOfValues) {
     FakeProvider provider{ProviderSettings{}};
     WriteBatch batch;
     batch.columns = {"Name", "id"};
-    batch.items.push_back(WriteItem{WriteKind::Update, {Value(1)}, {Value("a")}, {}});
+    batch.items.push_back(WriteItem{WriteKind::Update, {Value(1)}, {Value("a")}, {}, {}});
     EXPECT_THROW((void)provider.write(batch), Error);
     EXPECT_EQ(provider.writeCalls, 0);
 }
