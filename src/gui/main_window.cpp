@@ -815,12 +815,7 @@ void MainWindow::createTargetSelection() {
                                                           const std::vector<Column>& columns) {
                 confirmTarget(document, planned, columns, leftPassword, rightPassword);
             });
-    connect(job.get(), &Job::failed, this, [this](const UserError& error) {
-        endCreateTarget(false, error.message);
-        m_runToolbox->appendLog(LogSeverity::Error,
-                                QStringLiteral("Create Target: %1").arg(error.text()));
-        m_prompter->warn(this, QStringLiteral("Create Target"), error.text());
-    });
+    connect(job.get(), &Job::failed, this, &MainWindow::createTargetFailed);
     m_targetJob = std::move(job);
     m_targetSession = session;
     statusBar()->showMessage(
@@ -901,12 +896,7 @@ void MainWindow::startCreateTarget(ConnectionDocument document, Side side,
                 "\n\nNext: check the Mappings page, then Preview Changes or Run Now.");
             m_prompter->inform(this, QStringLiteral("Create Target"), text);
         });
-    connect(job.get(), &Job::failed, this, [this](const UserError& error) {
-        endCreateTarget(false, error.message);
-        m_runToolbox->appendLog(LogSeverity::Error,
-                                QStringLiteral("Create Target: %1").arg(error.text()));
-        m_prompter->warn(this, QStringLiteral("Create Target"), error.text());
-    });
+    connect(job.get(), &Job::failed, this, &MainWindow::createTargetFailed);
     m_targetJob = std::move(job);
     statusBar()->showMessage(QStringLiteral("Creating %1…").arg(caption));
     updateActions();
@@ -918,6 +908,13 @@ void MainWindow::endCreateTarget(bool created, const QString& status) {
     statusBar()->showMessage(status, kStatusTimeoutMs);
     updateActions();
     emit createTargetFinished(created);
+}
+
+void MainWindow::createTargetFailed(const UserError& error) {
+    endCreateTarget(false, error.message);
+    m_runToolbox->appendLog(LogSeverity::Error,
+                            QStringLiteral("Create Target: %1").arg(error.text()));
+    m_prompter->warn(this, QStringLiteral("Create Target"), error.text());
 }
 
 void MainWindow::showAbout() {

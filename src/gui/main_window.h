@@ -111,6 +111,8 @@ private:
     void startCreateTarget(ConnectionDocument document, Side side, std::vector<Column> columns,
                            const QString& leftPassword, const QString& rightPassword);
     void endCreateTarget(bool created, const QString& status);
+    // Reports a failed plan or creation: status bar, log and a warning.
+    void createTargetFailed(const UserError& error);
     void saveWindowState();
     void restoreWindowState();
 
