@@ -30,6 +30,10 @@ struct ProviderCapabilities {
     // Inserts keep WriteItem::origin with the record and reads return it in Record::origin, so a
     // rerun after a crash matches records whose insert was never committed to the state store.
     bool recordsOrigin = false;
+    // Inserts get a key derived from WriteItem::origin (OData ReplicationKey): keyForOrigin()
+    // tells it, so a record made by a crashed run is matched to its source without a stored
+    // origin.
+    bool derivesKeysFromOrigin = false;
     bool canCreateEntity = false;     // entityExists() and createEntity()
     std::size_t maxBatchSize = 1000;  // the engine never sends larger batches
     std::size_t defaultPageSize = 5000;
@@ -154,6 +158,11 @@ public:
     // entity already exists or a column cannot be made, and the errors of verify().
     CreatedEntity createEntity(const std::vector<Column>& columns);
 
+    // The key an insert with this origin gets, when capabilities().derivesKeysFromOrigin (in
+    // schema key order); nullopt otherwise. Pure and thread-safe: the engine calls it while the
+    // provider reads on another thread.
+    std::optional<std::vector<Value>> keyForOrigin(const std::string& origin) const;
+
     virtual ProviderCapabilities capabilities() const = 0;
 
 protected:
@@ -167,6 +176,7 @@ private:
     virtual ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
                                            const DeletedKeySink& deleted);
     virtual void doReadKeys(const std::vector<std::vector<Value>>& keys, const PageSink& sink);
+    virtual std::optional<std::vector<Value>> doKeyForOrigin(const std::string& origin) const;
     virtual bool doEntityExists();
     virtual CreatedEntity doCreateEntity(const std::vector<Column>& columns);
 

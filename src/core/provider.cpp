@@ -90,6 +90,14 @@ void Provider::doReadKeys(const std::vector<std::vector<Value>>&, const PageSink
     throw Error(ErrorCode::Internal, "this provider cannot read by key");
 }
 
+std::optional<std::vector<Value>> Provider::keyForOrigin(const std::string& origin) const {
+    return origin.empty() ? std::nullopt : doKeyForOrigin(origin);
+}
+
+std::optional<std::vector<Value>> Provider::doKeyForOrigin(const std::string&) const {
+    return std::nullopt;
+}
+
 bool Provider::entityExists() {
     if (!capabilities().canCreateEntity) {
         throw Error(ErrorCode::Internal, "this provider cannot create entities");

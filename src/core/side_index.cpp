@@ -385,7 +385,18 @@ void SideIndex::indexPage(std::vector<Record>& page, bool neededOnly) {
             const bool ours = record.origin.size() > id.size() &&
                               record.origin.compare(0, id.size(), id) == 0 &&
                               record.origin[id.size()] == '/';
-            correlation = ours ? record.origin : originOf(id, m_setup.side, codec::decode(key));
+            if (ours) {
+                correlation = record.origin;
+            } else {
+                const std::vector<Value> own = codec::decode(key);
+                correlation = originOf(id, m_setup.side, own);
+                if (m_setup.otherDerivesKeys != nullptr) {
+                    const auto copyKey = m_setup.otherDerivesKeys->keyForOrigin(correlation);
+                    if (copyKey) {
+                        correlation = originOf(id, other(m_setup.side), *copyKey);
+                    }
+                }
+            }
         }
         for (const auto p : m_setup.correlationPairs) {
             const Value& value = record.values[m_setup.pairColumns[p]];

@@ -32,6 +32,10 @@ struct SideSetup {
     // origin: the origin a record carries when it names this connection (Ferry made it from
     // the other side), otherwise the record's own (see originOf()).
     std::string originStateId;
+    // With origins: the other side's provider when it derives its keys from origins (and this
+    // side does not). A never-seen record here then correlates by the key its copy there would
+    // have, which is how that copy correlates itself.
+    const Provider* otherDerivesKeys = nullptr;
     std::optional<std::size_t> modifiedColumn;  // newest-wins
     bool storeValues = false;                   // keep values of differing records (a source)
     // Change tracking: read through Provider::readChanges() from this token ("" = full read

@@ -427,10 +427,22 @@ void Run::prepareSides() {
     if (m_leftSetup.correlationPairs.empty()) {
         // Without a mapped key, a side that keeps origins still lets a rerun after a crash find
         // the records it made but never committed to the state store.
-        const bool origins = (writesLeft && m_left->capabilities().recordsOrigin) ||
-                             (writesRight && m_right->capabilities().recordsOrigin);
+        const auto leftCaps = m_left->capabilities();
+        const auto rightCaps = m_right->capabilities();
+        const bool origins =
+            (writesLeft && (leftCaps.recordsOrigin || leftCaps.derivesKeysFromOrigin)) ||
+            (writesRight && (rightCaps.recordsOrigin || rightCaps.derivesKeysFromOrigin));
         if (origins) {
             m_leftSetup.originStateId = m_rightSetup.originStateId = stateId(m_document);
+            // One side deriving its keys: the other side's records look their copies up by key.
+            // (Both deriving would make each side look for the other's: neither would match.)
+            if (leftCaps.derivesKeysFromOrigin != rightCaps.derivesKeysFromOrigin) {
+                if (leftCaps.derivesKeysFromOrigin) {
+                    m_rightSetup.otherDerivesKeys = m_left.get();
+                } else {
+                    m_leftSetup.otherDerivesKeys = m_right.get();
+                }
+            }
         }
         m_report.warnings.push_back(
             origins ? "neither side's primary key is mapped: items never synchronized before are "

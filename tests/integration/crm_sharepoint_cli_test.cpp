@@ -33,9 +33,11 @@ std::string text(const Json& value) {
 
 class CrmSharePointCliTest : public ::testing::Test {
 protected:
-    void start(int accounts, const emulator::SharePointOptions& sharePointOptions = {}) {
+    void start(int accounts, const emulator::SharePointOptions& sharePointOptions = {},
+               int crmLatencyMs = 0) {
         emulator::DynamicsOptions crmOptions;
         crmOptions.accounts = accounts;
+        crmOptions.latencyMs = crmLatencyMs;
         m_crm = std::make_unique<emulator::DynamicsEmulator>(crmOptions);
         m_crm->start();
         m_api = std::make_unique<DynamicsWebApi>(*m_crm);
@@ -86,6 +88,28 @@ protected:
         const int code = runCommand(ferryCommand(arguments, name));
         const std::string printed = readFile(out(name));
         return {code, printed.empty() ? Json() : Json::parse(printed)};
+    }
+
+    // The seed's list "Accounts" (Title, Account Number, City: no column for the CRM key),
+    // mapped explicitly to the CRM columns.
+    void seedList() {
+        emulator::SpListDefinition list;
+        list.title = "Accounts";
+        emulator::SpField title;
+        title.internalName = "Title";
+        title.required = true;
+        emulator::SpField number;
+        number.internalName = "Account_x0020_Number";
+        number.title = "Account Number";
+        emulator::SpField city;
+        city.internalName = "City";
+        list.fields = {title, number, city};
+        m_sharePoint->createList(list);
+        targetList("Accounts");
+        m_document.mapping.autoMap = false;
+        m_document.mapping.columns = {{"name", "Title"},
+                                      {"accountnumber", "Account_x0020_Number"},
+                                      {"address1_city", "City"}};
     }
 
     std::filesystem::path out(const std::string& name) const { return m_dir / (name + ".out"); }
@@ -183,22 +207,7 @@ TEST_F(CrmSharePointCliTest, KilledMidRunLeavesNoDuplicateItems) {
     emulator::SharePointOptions options;
     options.latencyMs = 20;  // a window to kill in
     start(kAccounts, options);
-    emulator::SpListDefinition list;
-    list.title = "Accounts";
-    emulator::SpField title;
-    title.internalName = "Title";
-    title.required = true;
-    emulator::SpField number;
-    number.internalName = "Account_x0020_Number";
-    number.title = "Account Number";
-    emulator::SpField city;
-    city.internalName = "City";
-    list.fields = {title, number, city};
-    m_sharePoint->createList(list);
-    targetList("Accounts");
-    m_document.mapping.autoMap = false;
-    m_document.mapping.columns = {
-        {"name", "Title"}, {"accountnumber", "Account_x0020_Number"}, {"address1_city", "City"}};
+    seedList();
 
     std::random_device device;
     std::uniform_int_distribution<int> pick(kAccounts / 10, kAccounts / 2);
@@ -224,6 +233,49 @@ TEST_F(CrmSharePointCliTest, KilledMidRunLeavesNoDuplicateItems) {
     auto [rerunCode, rerun] = ferry("run", "rerun");
     ASSERT_EQ(rerunCode, 0) << readFile(err("rerun"));
     EXPECT_EQ(count(rerun, "right", "inserted") + count(rerun, "right", "updated"), 0U)
+        << rerun.dump(2);
+}
+
+// Both ways, with list items new to CRM: a run killed while CRM creates accounts from them must
+// neither create those accounts twice (ReplicationKey) nor copy them back into the list.
+TEST_F(CrmSharePointCliTest, KilledBidirectionalRunLeavesNoDuplicatesOnEitherSide) {
+    constexpr int kItems = 2000;
+    start(0, {}, 20);  // no accounts yet; CRM latency gives a window to kill in
+    seedList();
+    std::vector<nlohmann::json> items;
+    for (int i = 1; i <= kItems; ++i) {
+        items.push_back({{"Title", "Item " + std::to_string(i)},
+                         {"Account_x0020_Number", "SP-" + std::to_string(i)},
+                         {"City", "City " + std::to_string(i % 17)}});
+    }
+    m_sharePoint->addItems("Accounts", items);
+    m_document.direction = Direction::Bidirectional;
+    m_document.left.connectionString += "ReplicationKey=true;BatchSize=50;";
+
+    std::random_device device;
+    std::uniform_int_distribution<int> pick(kItems / 10, kItems / 2);
+    const int threshold = pick(device);
+    SCOPED_TRACE("killed after " + std::to_string(threshold) + " CRM writes");
+    {
+        ChildProcess child(ferryCommand("run", "killed"));
+        killWhen(
+            child, [&] { return m_crm->stats().writes >= static_cast<std::uint64_t>(threshold); },
+            err("killed"));
+    }
+    ASSERT_LT(crmRows({"name"}).size(), static_cast<std::size_t>(kItems))
+        << "killed after the last write: nothing to resume";
+
+    auto [code, report] = ferry("run", "resumed");
+    ASSERT_EQ(code, 0) << readFile(err("resumed")) << report.dump(2);
+    const auto crm = crmRows({"name", "accountnumber", "address1_city"});
+    const auto list = listRows("Accounts", {"Title", "Account_x0020_Number", "City"});
+    EXPECT_EQ(crm.size(), static_cast<std::size_t>(kItems)) << "duplicates or losses in CRM";
+    EXPECT_EQ(list.size(), static_cast<std::size_t>(kItems)) << "duplicates or losses in the list";
+    EXPECT_EQ(crm, list);
+
+    auto [again, rerun] = ferry("run", "rerun");
+    ASSERT_EQ(again, 0) << readFile(err("rerun"));
+    EXPECT_EQ(count(rerun, "left", "inserted") + count(rerun, "right", "inserted"), 0U)
         << rerun.dump(2);
 }
 

@@ -34,7 +34,15 @@ public:
         caps.supportsChangeTracking = m_table.changeTracking;
         caps.supportsKeyedRead = m_table.keyedRead;
         caps.recordsOrigin = m_table.recordsOrigin;
+        caps.derivesKeysFromOrigin = m_table.derivesKeys;
         return caps;
+    }
+
+    std::optional<std::vector<Value>> doKeyForOrigin(const std::string& origin) const override {
+        if (!m_table.derivesKeys) {
+            return std::nullopt;
+        }
+        return std::vector<Value>{Value(MemoryTable::derivedKey(origin))};
     }
 
 private:
@@ -171,7 +179,9 @@ private:
                 record.values.resize(m_table.schema.columns.size());
                 for (std::size_t i = 0; i < m_table.schema.columns.size(); ++i) {
                     if (m_table.schema.columns[i].key && m_table.schema.columns[i].readOnly) {
-                        record.values[i] = std::int64_t{m_table.nextId++};
+                        record.values[i] = m_table.derivesKeys && !item.origin.empty()
+                                               ? MemoryTable::derivedKey(item.origin)
+                                               : std::int64_t{m_table.nextId++};
                     }
                 }
                 assign(record, batch.columns, item.values);
@@ -180,7 +190,10 @@ private:
                 }
                 outcome.key = m_table.keyValues(record);
                 const std::string key = m_table.keyOf(outcome.key);
-                if (m_table.rows.count(key) != 0) {
+                if (m_table.rows.count(key) != 0 && m_table.derivesKeys && !item.origin.empty()) {
+                    m_table.rows[key] = std::move(record);  // made by an interrupted run
+                    outcome.ok = true;
+                } else if (m_table.rows.count(key) != 0) {
                     outcome.key.clear();
                     outcome.errorCode = ErrorCode::ConstraintViolation;
                     outcome.error = "duplicate key " + key;
@@ -212,6 +225,15 @@ private:
 };
 
 }  // namespace
+
+std::int64_t MemoryTable::derivedKey(const std::string& origin) {
+    // FNV-1a: stable across runs and processes (std::hash need not be).
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (const char c : origin) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    return static_cast<std::int64_t>(hash >> 2);
+}
 
 MemoryTable& MemoryDatabase::create(const std::string& name, Schema schema) {
     MemoryTable& table = m_tables[name];

@@ -32,14 +32,18 @@ struct MemoryTable {
     bool keyedRead = false;  // readKeys() is offered
     std::size_t keyedReads = 0;
     std::size_t keysAskedFor = 0;
-    std::size_t plainReads = 0;               // read() calls
-    bool recordsOrigin = false;               // inserts keep WriteItem::origin, reads return it
+    std::size_t plainReads = 0;  // read() calls
+    bool recordsOrigin = false;  // inserts keep WriteItem::origin, reads return it
+    // Inserts get the readOnly key derived from their origin (as OData ReplicationKey); an insert
+    // whose derived key exists updates that record.
+    bool derivesKeys = false;
     std::vector<std::string> updatedColumns;  // columns the updates wrote (WriteItem::changed)
     // A crash stand-in: the write call with this number (1-based) applies its items, then
     // throws ConnectionFailed, so the engine never learns their outcomes. 0 = never.
     std::size_t loseConnectionOnWriteCall = 0;
 
     std::string keyOf(const std::vector<Value>& keyValues) const;
+    static std::int64_t derivedKey(const std::string& origin);
     std::vector<Value> keyValues(const Record& record) const;
 };
 

@@ -784,6 +784,61 @@ TEST_F(CrashedInsertTest, WithoutOriginsTheUncommittedRecordsAreDuplicated) {
         << "what origins prevent: the batch the crash hid is written twice";
 }
 
+// Both sides make their own keys and neither holds the other's (Dynamics with ReplicationKey and
+// a SharePoint list, both ways): the connection to the left side drops after a batch of inserts
+// was applied but before the engine learned their keys.
+class CrashedBothWaysTest : public EngineTest {
+public:
+    void SetUp() override {
+        EngineTest::SetUp();
+        for (const auto& [name, key] : {std::pair{"L", "accountid"}, std::pair{"R", "ID"}}) {
+            Schema schema;
+            schema.columns = {column(key, ValueType::Int, true, true),
+                              column("name", ValueType::String), column("amount", ValueType::Int),
+                              column("modified", ValueType::DateTime, false, true)};
+            m_db.create(name, schema);
+        }
+        m_document.mapping.excludeLeft = {"modified"};
+        m_document.left.modifiedColumn.clear();
+        m_document.right.modifiedColumn.clear();
+        m_document.direction = Direction::Bidirectional;
+        table(Side::Right).recordsOrigin = true;
+        for (std::int64_t id = 1; id <= kRows; ++id) {
+            put(Side::Right, id, "n" + std::to_string(id), id);
+        }
+    }
+
+    RunReport crashThenRerun() {
+        table(Side::Left).loseConnectionOnWriteCall = 2;
+        EXPECT_NE(run().status, RunStatus::Succeeded);
+        EXPECT_EQ(table(Side::Left).rows.size(), static_cast<std::size_t>(kRows));
+        table(Side::Left).loseConnectionOnWriteCall = 0;
+        return run();
+    }
+
+    static constexpr std::int64_t kRows = 250;
+};
+
+TEST_F(CrashedBothWaysTest, RecordsWithKeysDerivedFromTheirOriginAreFoundAgain) {
+    table(Side::Left).derivesKeys = true;
+    const auto report = crashThenRerun();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    EXPECT_EQ(report.left.inserted + report.right.inserted, 0U);
+    EXPECT_EQ(table(Side::Left).rows.size(), static_cast<std::size_t>(kRows));
+    EXPECT_EQ(table(Side::Right).rows.size(), static_cast<std::size_t>(kRows));
+    const auto rerun = run();
+    EXPECT_EQ(rerun.left.inserted + rerun.left.updated + rerun.right.inserted + rerun.right.updated,
+              0U);
+}
+
+TEST_F(CrashedBothWaysTest, WithoutDerivedKeysBothSidesGetDuplicates) {
+    const auto report = crashThenRerun();
+    ASSERT_EQ(report.status, RunStatus::Succeeded) << report.message;
+    // What derived keys prevent: the lost batch is copied again, and its copies come back.
+    EXPECT_EQ(table(Side::Left).rows.size(), static_cast<std::size_t>(kRows + 100));
+    EXPECT_EQ(table(Side::Right).rows.size(), static_cast<std::size_t>(kRows + 100));
+}
+
 // A one-way rerun whose source reads a delta reads the target only where the delta points.
 class KeyedTargetTest : public EngineTest {
 public:

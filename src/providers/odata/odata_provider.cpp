@@ -295,6 +295,7 @@ ProviderCapabilities ODataProvider::capabilities() const {
         capabilities.defaultPageSize = m_connectionSettings->maxPageSize;
     }
     capabilities.supportsChangeTracking = m_described && m_changeTracking;
+    capabilities.derivesKeysFromOrigin = derivesKeys();
     if (m_settingsError) {
         capabilities.writable = false;
         capabilities.whyNotWritable = m_settingsError->message();
@@ -317,6 +318,20 @@ ProviderCapabilities ODataProvider::capabilities() const {
             "'";
     }
     return capabilities;
+}
+
+bool ODataProvider::derivesKeys() const {
+    return m_described && !m_settingsError && !m_selectError && m_connectionSettings &&
+           m_connectionSettings->replicationKey && m_keyIsEntityKey && m_keyColumns.size() == 1 &&
+           m_columns[m_keyColumns[0]].type == ValueType::Guid;
+}
+
+std::optional<std::vector<Value>> ODataProvider::doKeyForOrigin(const std::string& origin) const {
+    if (!derivesKeys()) {
+        return std::nullopt;
+    }
+    return std::vector<Value>{
+        Value(replicationGuid(m_connectionSettings->serviceRoot, m_select->entitySet, origin))};
 }
 
 Error ODataProvider::readError(const std::string& what, int status, const std::string& body) const {

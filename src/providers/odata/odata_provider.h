@@ -39,6 +39,9 @@ private:
     Schema doDescribe() override;
     void doRead(const ReadRequest& request, const PageSink& sink) override;
     std::vector<WriteOutcome> doWrite(const WriteBatch& batch) override;
+    // ReplicationKey: the GUID an insert with this origin gets (see replicationGuid()).
+    std::optional<std::vector<Value>> doKeyForOrigin(const std::string& origin) const override;
+    bool derivesKeys() const;
     ChangeReadResult doReadChanges(const std::string& deltaToken, const PageSink& sink,
                                    const DeletedKeySink& deleted) override;
 
