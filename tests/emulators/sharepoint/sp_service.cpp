@@ -1087,35 +1087,31 @@ ServiceResponse SharePointService::itemsQuery(const ServiceRequest& request, Jso
         order.empty() || (order.size() == 1 && order[0].field->builtin == Builtin::Id);
     if (byIdOnly) {
         const bool descending = !order.empty() && order[0].descending;
+        // Adds a matching item to the page; false once the page is full (more follow).
+        const auto take = [&](const SpItem* item) {
+            if (!matches(*item))
+                return true;
+            if (static_cast<int>(page.size()) == top) {
+                more = true;
+                return false;
+            }
+            page.push_back(item);
+            return true;
+        };
         if (!descending) {
             auto it =
                 afterId ? std::upper_bound(pool.begin(), pool.end(), *afterId,
                                            [](int id, const SpItem* item) { return id < item->id; })
                         : pool.begin();
-            for (; it != pool.end(); ++it) {
-                if (!matches(**it))
-                    continue;
-                if (static_cast<int>(page.size()) == top) {
-                    more = true;
-                    break;
-                }
-                page.push_back(*it);
-            }
+            while (it != pool.end() && take(*it))
+                ++it;
         } else {
             auto it =
                 afterId ? std::lower_bound(pool.begin(), pool.end(), *afterId,
                                            [](const SpItem* item, int id) { return item->id < id; })
                         : pool.end();
-            while (it != pool.begin()) {
+            while (it != pool.begin() && take(*(it - 1)))
                 --it;
-                if (!matches(**it))
-                    continue;
-                if (static_cast<int>(page.size()) == top) {
-                    more = true;
-                    break;
-                }
-                page.push_back(*it);
-            }
         }
     } else {
         struct Row {
